@@ -1,0 +1,34 @@
+# aiowebserver: every user action is a target here. `make help` lists them.
+# Firmware targets live in mk/firmware.mk, benchmarks in mk/bench.mk.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+MPY    := $(BIN)/micropython
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test browser
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (install Python 3.9+)"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "error: could not create $(VENV) (on Debian: apt-get install python3-venv)"; exit 1; }
+	@$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt || { echo "error: pip could not install requirements.txt"; exit 1; }
+	@touch $@
+
+venv: $(BIN)/.installed ## create .venv from the pinned requirements
+
+run: venv ## serve the demo (examples/simple.py) on MicroPython at http://127.0.0.1:8000
+	@echo "aiowebserver demo: open http://127.0.0.1:8000/  (Ctrl-C stops it)"
+	@AIOWEBSERVER_HOST=127.0.0.1 AIOWEBSERVER_PORT=8000 MICROPYPATH=$(CURDIR):.frozen $(MPY) examples/simple.py
+
+browser: ## install Debian's chromium for the browser tests (best effort, needs root)
+	@bash ci/install-browser.sh || true
+
+test: venv browser ## run the whole test suite (MicroPython and CPython)
+	@$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+-include mk/*.mk
