@@ -1,0 +1,80 @@
+# The route table and matching: exact paths in a dict, prefixes in a list.
+from .http import HttpError
+
+
+class Http404(Exception):
+    # Raised by a handler: routing goes on to the next matching route.
+    pass
+
+
+# path -> list of (method, handler), in registration order
+_exact = {}
+# (prefix, method, handler), in registration order
+_prefix = []
+
+
+async def _default_not_found(rq):
+    rq.return_status(404)
+    rq.header_text()
+    await rq.w("404 Not Found\n")
+
+
+_not_found = [_default_not_found]
+
+
+def route(method, path, wildcard=False):
+    method = method.upper()
+
+    def register(handler):
+        if wildcard:
+            _prefix.append((path, method, handler))
+        else:
+            _exact.setdefault(path, []).append((method, handler))
+        return handler
+
+    return register
+
+
+def e404():
+    def register(handler):
+        _not_found[0] = handler
+        return handler
+
+    return register
+
+
+async def _try(rq, handler):
+    # True when the handler answered, False when it passed with Http404.
+    try:
+        await handler(rq)
+        return True
+    except Http404:
+        if rq._started or rq._pending is not None:
+            raise HttpError(500)
+        return False
+
+
+async def dispatch(rq):
+    method = rq.method
+    path = rq.path
+    head = method == "HEAD"
+    allow = None
+    for m, handler in _exact.get(path, ()):
+        if m == method or (head and m == "GET"):
+            if await _try(rq, handler):
+                return
+        else:
+            allow = m if allow is None else allow + ", " + m
+    for prefix, m, handler in _prefix:
+        if path.startswith(prefix):
+            if m == method or (head and m == "GET"):
+                if await _try(rq, handler):
+                    return
+            else:
+                allow = m if allow is None else allow + ", " + m
+    if allow is not None:
+        if "GET" in allow and "HEAD" not in allow:
+            allow += ", HEAD"
+        rq._allow = allow
+        raise HttpError(405)
+    await _not_found[0](rq)

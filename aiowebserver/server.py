@@ -1,0 +1,297 @@
+# Listening, accepting, the connection lifecycle, limits and timeouts.
+import asyncio
+import gc
+import sys
+from .http import HttpError, error_response
+from .request import Request
+from .router import dispatch
+from .clock import ticks_ms, ticks_add, ticks_diff
+
+_MPY = sys.implementation.name == "micropython"
+
+
+class limits:
+    # Safe defaults for a microcontroller; an application changes them before
+    # start(), e.g. `web.limits.max_body = 1_000_000`.
+    buffer_size = 1024  # bytes per connection for the request head: longer -> 414/431
+    max_headers = 32  # header lines per request: more -> 431
+    max_body = 16384  # bytes of request body: more -> 413
+    max_connections = 8  # served at once; more wait (see max_waiting)
+    max_waiting = 16  # connections waiting for a slot; more get 503 at once
+    wait_timeout = 10  # seconds a waiting connection waits before a 503
+    head_timeout = 10  # seconds to send a complete request head -> 408
+    idle_timeout = 30  # seconds a keep-alive connection may stay idle
+    body_timeout = 10  # seconds without progress while a body is read -> closed
+    write_timeout = 10  # seconds without progress while a response is sent -> closed
+    backlog = 8  # listen() backlog
+
+
+_conns = []  # Request objects of the connections being served
+_pool = []  # free head buffers, reused by new connections
+_servers = []
+_tasks = []
+_state = {"waiting": 0, "slot": None, "stopped": None, "port": None}
+
+
+def _log_exc(e):
+    if _MPY:
+        sys.print_exception(e)
+    else:
+        import traceback
+
+        traceback.print_exception(type(e), e, e.__traceback__)
+
+
+async def _close(writer):
+    try:
+        writer.close()
+        await writer.wait_closed()
+    except Exception:
+        pass
+
+
+def _evict_idle():
+    # Close one keep-alive connection waiting for its next request.
+    for rq in _conns:
+        if rq._idle and not rq._timed_out:
+            rq._timed_out = True
+            rq._task.cancel()
+            return True
+    return False
+
+
+async def _wait_for_slot():
+    st = _state
+    if st["waiting"] >= limits.max_waiting:
+        return False
+    st["waiting"] += 1
+    try:
+        deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+        while len(_conns) >= limits.max_connections:
+            left = ticks_diff(deadline, ticks_ms())
+            if left <= 0:
+                return False
+            st["slot"].clear()
+            try:
+                await asyncio.wait_for(st["slot"].wait(), left / 1000)
+            except asyncio.TimeoutError:
+                return False
+        return True
+    finally:
+        st["waiting"] -= 1
+
+
+async def _accept(reader, writer):
+    # One task per connection, from accept to close. Never raises.
+    rq = None
+    try:
+        if len(_conns) >= limits.max_connections:
+            _evict_idle()
+            if not await _wait_for_slot():
+                writer.write(error_response(503))
+                await writer.drain()
+                return
+        buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
+        rq = Request(reader, writer, buf, limits)
+        rq._task = asyncio.current_task()
+        _conns.append(rq)
+        await _serve(rq)
+    except asyncio.CancelledError:
+        # timed out (watchdog), evicted, or the server stops
+        if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
+            try:
+                writer.write(error_response(408))
+            except Exception:
+                pass
+    except MemoryError:
+        gc.collect()
+        try:
+            writer.write(error_response(503))
+        except Exception:
+            pass
+    except Exception as e:  # noqa: BLE001  a broken connection must not end the server
+        if not isinstance(e, OSError):
+            _log_exc(e)
+    finally:
+        if rq is not None:
+            _conns.remove(rq)
+            if len(rq._buf) == limits.buffer_size and len(_pool) < limits.max_connections:
+                _pool.append(rq._buf)
+            rq._buf = rq._mv = None
+            if _state["slot"] is not None:
+                _state["slot"].set()
+        await _close(writer)
+
+
+async def _serve(rq):
+    # Requests of one connection, in order, until it closes.
+    first = True
+    while True:
+        rq._deadline = ticks_add(
+            ticks_ms(), (limits.head_timeout if first else limits.idle_timeout) * 1000
+        )
+        rq._idle = not first
+        try:
+            if not await rq._read_head():
+                return
+        except HttpError as e:
+            rq._writer.write(error_response(e.status))
+            await rq._writer.drain()
+            return
+        first = False
+        rq._deadline = None
+        try:
+            await dispatch(rq)
+            await rq._finish()
+        except HttpError as e:
+            if rq._started:
+                return
+            if e.status >= 500 or rq._left != 0:
+                rq._close = True
+            await _error(rq, e.status)
+        except MemoryError:
+            gc.collect()
+            if rq._started:
+                return
+            rq._close = True
+            await _error(rq, 503)
+        except (OSError, asyncio.CancelledError):
+            raise
+        except Exception as e:  # noqa: BLE001  the handler's bug: 500, and serve on
+            _log_exc(e)
+            if rq._started:
+                return
+            rq._close = True
+            await _error(rq, 500)
+        if rq._close or not await rq._skip_body():
+            return
+
+
+async def _error(rq, status):
+    # The answer to an error raised while a request was served.
+    allow = rq._allow
+    rq._reset_response()
+    rq._status = status
+    if allow is not None:
+        rq._add_header("Allow", allow)
+    rq._add_header("Content-Type", "text/plain; charset=utf-8")
+    await rq.w("%d %s\n" % (status, _reason(status)))
+    await rq._finish()
+
+
+def _reason(status):
+    from .http import reason
+
+    return reason(status) or "Error"
+
+
+async def _watchdog():
+    # Cancels connections past their deadline (timeouts without wait_for).
+    while True:
+        await asyncio.sleep(0.5)
+        now = ticks_ms()
+        for rq in _conns:
+            d = rq._deadline
+            if d is not None and ticks_diff(now, d) >= 0:
+                rq._deadline = None
+                rq._timed_out = True
+                rq._task.cancel()
+
+
+async def _supervise(srv, host, port):
+    # MicroPython's accept loop ends for good on an error such as MemoryError;
+    # when it does, collect the dead listener and listen again.
+    while True:
+        try:
+            await srv.wait_closed()
+            return  # closed by stop()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as e:  # noqa: BLE001
+            print("aiowebserver: accept loop failed (%r), listening again" % (e,))
+        if srv in _servers:
+            _servers.remove(srv)
+        srv = None
+        while True:
+            gc.collect()
+            try:
+                srv = await asyncio.start_server(_accept, host, port, backlog=limits.backlog)
+                _servers.append(srv)
+                break
+            except OSError:
+                await asyncio.sleep(1)
+            except MemoryError:
+                await asyncio.sleep(1)
+
+
+def _env(name):
+    try:
+        import os
+
+        return os.getenv(name)
+    except (ImportError, AttributeError):
+        return None
+
+
+async def start(host=None, port=None):
+    """Listen and serve as tasks of the running loop; returns the bound port.
+
+    host defaults to $AIOWEBSERVER_HOST or '0.0.0.0'; port to $AIOWEBSERVER_PORT
+    or [80, 8000]. A list of ports is tried in order.
+    """
+    if host is None:
+        host = _env("AIOWEBSERVER_HOST") or "0.0.0.0"
+    if port is None:
+        env = _env("AIOWEBSERVER_PORT")
+        port = int(env) if env else [80, 8000]
+    ports = port if isinstance(port, (list, tuple)) else [port]
+    err = None
+    for p in ports:
+        try:
+            srv = await asyncio.start_server(_accept, host, p, backlog=limits.backlog)
+        except OSError as e:
+            err = e
+            continue
+        _servers.append(srv)
+        _state["slot"] = asyncio.Event()
+        _state["stopped"] = asyncio.Event()
+        _state["port"] = p
+        _tasks.append(asyncio.create_task(_watchdog()))
+        if _MPY:
+            asyncio.create_task(_supervise(srv, host, p))
+        print("aiowebserver: serving on http://%s:%d/" % (host, p))
+        return p
+    raise err
+
+
+def stop():
+    """Stop listening, close every connection and end the server's tasks."""
+    for srv in _servers:
+        srv.close()  # MicroPython: _supervise then returns by itself
+    del _servers[:]
+    for t in _tasks:
+        t.cancel()
+    del _tasks[:]
+    for rq in _conns:
+        if rq._task is not None:
+            rq._task.cancel()
+    if _state["stopped"] is not None:
+        _state["stopped"].set()
+
+
+async def _run(host, port):
+    await start(host, port)
+    try:
+        await _state["stopped"].wait()
+    finally:
+        stop()
+
+
+def run_forever(host=None, port=None):
+    """Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly."""
+    try:
+        asyncio.run(_run(host, port))
+    except KeyboardInterrupt:
+        print("aiowebserver: stopped")
+    finally:
+        stop()
