@@ -41,6 +41,7 @@ impl = sys.implementation
 version = '%s %d.%d.%d' % ((impl.name,) + tuple(impl.version[:3]))
 machine = getattr(impl, '_machine', sys.platform)  # the board's name on MicroPython
 net = {'mode': 'local', 'ssid': None, 'ip': '127.0.0.1', 'hostname': None, 'url': None}
+port = None  # the server's default: 80, else 8000, or $AIOWEBSERVER_PORT
 
 
 def read_wifi_json():
@@ -98,10 +99,12 @@ def start_access_point(name):
 
 
 def start_network():
+    global port
     if network is None:
         import os
 
-        net['url'] = 'http://127.0.0.1:%s/' % (os.getenv('AIOWEBSERVER_PORT') or 8000)
+        port = int(os.getenv('AIOWEBSERVER_PORT') or 8000)  # port 80 is for root on a PC
+        net['url'] = 'http://127.0.0.1:%d/' % port
         print('wifi: no network module (unix port?): serving on this machine only')
         return
     mac = network.WLAN(network.WLAN.IF_STA).config('mac')
@@ -133,13 +136,14 @@ def status():
 
 
 def escape(value):
-    return str(value).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+    value = '-' if value is None else str(value)
+    return value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
 
 
 @web.route('GET', '/')
 async def status_page(rq):
     info = status()
-    title = escape(net['hostname'] or machine)
+    title = escape(net['hostname'] or 'aiowebserver')
     rows = ''.join('<tr><th>%s</th><td>%s</td></tr>' % (key, escape(info[key])) for key in FIELDS)
     await rq.w('<!doctype html><meta charset="utf-8">'
                '<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -156,7 +160,7 @@ async def status_json(rq):
 
 def serve():
     print('open', net['url'])
-    web.run_forever()  # until Ctrl-C
+    web.run_forever(port=port)  # until Ctrl-C
 
 
 try:
@@ -164,6 +168,6 @@ try:
     serve()
 except Exception as e:  # a mistake here must not leave the board unreachable
     print('error: %s: %s: falling back to the access point page' % (type(e).__name__, e))
-    if network:
+    if network is not None:
         start_access_point(net['hostname'] or 'aiowebserver')
     serve()
