@@ -1,0 +1,175 @@
+# Firmware targets: aiowebserver frozen into MicroPython (included by the
+# Makefile). Board definitions: boards/, what is frozen: manifest.py,
+# longer guide: docs/firmware.md.
+#
+#   make firmware BOARD=ESP32_GENERIC_C3 [BOARD_VARIANT=QEMU] [MICROPY_DIR=...]
+#   make flash|erase|repl PORT=/dev/ttyUSB0   (or COM4, socket://host:port)
+#   make deploy PORT=... [WIFI_SSID=... WIFI_PASSWORD=...] [DEPLOY_MAIN=...]
+#   make unix [MICROPY_DIR=...]
+
+# --- what to build -------------------------------------------------------------
+BOARD         ?= ESP32_GENERIC_C3
+BOARD_VARIANT ?=
+# The MicroPython release the firmware is built from. BOARD_VARIANT=QEMU needs
+# a newer tree (the variant landed after v1.28.0, commit f71a2316 on master).
+MICROPY_QEMU_REF := f71a2316eebaeaf95724672f3f56540ecf73c014
+ifeq ($(BOARD_VARIANT),QEMU)
+MICROPY_REF   ?= $(MICROPY_QEMU_REF)
+else
+MICROPY_REF   ?= v1.28.0
+endif
+MICROPY_GIT   ?= https://github.com/micropython/micropython.git
+# Without MICROPY_DIR, MicroPython is fetched at MICROPY_REF into this cache.
+MICROPY_CACHE ?= .cache/micropython/$(MICROPY_REF)
+ifdef MICROPY_DIR
+MICROPY_DIR_GIVEN := 1
+else
+MICROPY_DIR := $(MICROPY_CACHE)
+endif
+MPY_TREE := $(abspath $(MICROPY_DIR))
+
+# ESP-IDF versions ports/esp32/README.md supports at v1.28.0 (and at f71a2316),
+# the recommended one first. IDF_VERSIONS= (empty) skips the check.
+IDF_VERSION  ?= v5.5.1
+IDF_VERSIONS ?= $(IDF_VERSION) v5.5.2 v5.5.4 v5.4.2 v5.4.1 v5.4 v5.3
+IDF_INSTALL   = git clone -b $(IDF_VERSION) --recursive https://github.com/espressif/esp-idf.git && ./esp-idf/install.sh $(BOARD_CHIP) && . ./esp-idf/export.sh
+
+# Per board: chip and flash offset for esptool (boards/<BOARD>/board.mk).
+BOARD_CHIP         := esp32
+BOARD_FLASH_OFFSET := 0x1000
+-include boards/$(BOARD)/board.mk
+
+# Optional: freeze a main.py too (only when asked; it shadows /main.py).
+FREEZE_MAIN ?=
+
+# --- talking to the board -------------------------------------------------------
+PORT    ?=
+BAUD    ?= 460800
+ESPTOOL  ?= $(BIN)/esptool
+MPREMOTE ?= $(BIN)/mpremote
+DEPLOY_MAIN   ?= examples/device_main.py
+# Extra files copied as they are to the board's root: DEPLOY_ASSETS="index.html app.js"
+DEPLOY_ASSETS ?=
+WIFI_SSID     ?=
+WIFI_PASSWORD ?=
+export WIFI_SSID WIFI_PASSWORD
+
+# --- outputs ---------------------------------------------------------------------
+_VARIANT_SUFFIX := $(if $(BOARD_VARIANT),-$(BOARD_VARIANT))
+FW_NAME   := $(BOARD)$(_VARIANT_SUFFIX)
+# Build directories live inside the MicroPython tree, apart from its own.
+ESP32_BUILD := build-aiowebserver-$(FW_NAME)
+UNIX_BUILD  := build-aiowebserver
+FW_LOG_DIR  := build
+AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebserver/__init__.py 2>/dev/null)
+# Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
+FIRMWARE ?= $(firstword $(shell ls -t firmware/$(FW_NAME)-aiowebserver-*.bin 2>/dev/null))
+
+# Sub-makes get a clean command line: none of our variables (PORT, BOARD, ...)
+# leak into MicroPython's makefiles. Not $(MAKE), so `make -n` only prints them.
+SUBMAKE := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make
+JOBS    ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+
+# $(call fw_need_port): one-line failure when PORT is unset or not there.
+define fw_need_port
+	@test -n "$(PORT)" || { echo "error: PORT is not set: make $@ PORT=/dev/ttyUSB0 (Linux), /dev/cu.usbserial-0001 (macOS), COM4 (Windows) or socket://host:port; list ports with: $(MPREMOTE) connect list"; exit 1; }
+	@case "$(PORT)" in /dev/*) test -e "$(PORT)" || { echo "error: serial port $(PORT) not found: is the board plugged in? list ports with: $(MPREMOTE) connect list"; exit 1; };; esac
+endef
+
+# $(call fw_need_tool,path,how to get it)
+define fw_need_tool
+	@test -x "$(1)" || command -v "$(1)" >/dev/null 2>&1 || { echo "error: $(notdir $(1)) not found: $(2)"; exit 1; }
+endef
+
+# One-line cause when the MicroPython tree is missing; fetch it into the
+# cache when MICROPY_DIR was not given.
+define fw_need_micropython
+	@if [ -n "$(MICROPY_DIR_GIVEN)" ]; then \
+	  test -f "$(MPY_TREE)/py/mpconfig.h" || { echo "error: MICROPY_DIR=$(MICROPY_DIR) is not a MicroPython source tree (no py/mpconfig.h)"; exit 1; }; \
+	elif [ ! -f "$(MPY_TREE)/py/mpconfig.h" ]; then \
+	  command -v git >/dev/null 2>&1 || { echo "error: git not found: install git, or pass MICROPY_DIR=path/to/micropython"; exit 1; }; \
+	  echo "fetching MicroPython $(MICROPY_REF) into $(MICROPY_DIR)"; \
+	  rm -rf "$(MPY_TREE).tmp" && mkdir -p "$(MPY_TREE).tmp" && \
+	  git -C "$(MPY_TREE).tmp" init -q && \
+	  git -C "$(MPY_TREE).tmp" fetch -q --depth 1 "$(MICROPY_GIT)" "$(MICROPY_REF)" && \
+	  git -C "$(MPY_TREE).tmp" -c advice.detachedHead=false checkout -q FETCH_HEAD && \
+	  mv "$(MPY_TREE).tmp" "$(MPY_TREE)" || { echo "error: could not fetch MicroPython $(MICROPY_REF) from $(MICROPY_GIT) (offline? pass MICROPY_DIR=path/to/micropython)"; exit 1; }; \
+	fi
+endef
+
+# $(call fw_run,log name,what,command): quiet build step, its log tail on failure.
+define fw_run
+	@mkdir -p $(FW_LOG_DIR)
+	@echo "$(2) (log: $(FW_LOG_DIR)/$(1).log)"
+	@$(3) >$(FW_LOG_DIR)/$(1).log 2>&1 || { tail -n 25 $(FW_LOG_DIR)/$(1).log; echo "error: $(2) failed: see $(FW_LOG_DIR)/$(1).log"; exit 1; }
+endef
+
+.PHONY: firmware flash erase deploy repl unix
+
+firmware: ## build the ESP32 image with aiowebserver frozen: make firmware BOARD=ESP32_GENERIC_C3 [BOARD_VARIANT=QEMU]
+	@test -f boards/$(BOARD)/mpconfigboard.cmake || { echo "error: no board definition boards/$(BOARD) (see boards/README.md to add one)"; exit 1; }
+ifneq ($(BOARD_VARIANT),)
+	@test -f boards/$(BOARD)/mpconfigvariant_$(BOARD_VARIANT).cmake || { echo "error: no variant $(BOARD_VARIANT) in boards/$(BOARD)"; exit 1; }
+endif
+	@command -v idf.py >/dev/null 2>&1 || { echo "error: idf.py not found: install ESP-IDF $(IDF_VERSION) and load it: $(IDF_INSTALL)"; exit 1; }
+	@v=$$(idf.py --version 2>/dev/null | sed -n 's/^ESP-IDF \(v[0-9.]*\).*/\1/p'); \
+	  test -z "$(IDF_VERSIONS)" || case " $(IDF_VERSIONS) " in *" $$v "*) ;; *) echo "error: ESP-IDF $${v:-of unknown version} found, MicroPython $(MICROPY_REF) needs $(IDF_VERSION) (or one of: $(IDF_VERSIONS)): $(IDF_INSTALL)"; exit 1;; esac
+	$(fw_need_micropython)
+ifneq ($(BOARD_VARIANT),)
+	@test -f "$(MPY_TREE)/ports/esp32/boards/$(BOARD)/mpconfigvariant_$(BOARD_VARIANT).cmake" || { echo "error: MicroPython in $(MICROPY_DIR) has no $(BOARD_VARIANT) variant of $(BOARD): use MICROPY_REF=$(MICROPY_QEMU_REF) (or later) or a MICROPY_DIR at or after it"; exit 1; }
+endif
+	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
+	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" -a -f "$(MPY_TREE)/lib/berkeley-db-1.xx/README" || \
+	  { test -e "$(MPY_TREE)/.git" || { echo "error: $(MICROPY_DIR) has no submodules (lib/micropython-lib, lib/berkeley-db-1.xx) and is not a git checkout"; exit 1; }; }
+	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" -a -f "$(MPY_TREE)/lib/berkeley-db-1.xx/README" || \
+	  { echo "fetching the submodules $(BOARD) needs"; $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" BUILD=$(ESP32_BUILD) submodules >$(FW_LOG_DIR)/submodules.log 2>&1 || { echo "error: make submodules failed: see $(FW_LOG_DIR)/submodules.log"; exit 1; }; }
+	@rm -rf $(FW_LOG_DIR)/freeze-main
+ifneq ($(FREEZE_MAIN),)
+	@test -f "$(FREEZE_MAIN)" || { echo "error: FREEZE_MAIN=$(FREEZE_MAIN) not found"; exit 1; }
+	@mkdir -p $(FW_LOG_DIR)/freeze-main && cp "$(FREEZE_MAIN)" $(FW_LOG_DIR)/freeze-main/main.py
+endif
+	$(call fw_run,firmware-$(FW_NAME),building $(FW_NAME) with ESP-IDF,$(if $(FREEZE_MAIN),AIOWEBSERVER_FREEZE_MAIN=$(CURDIR)/$(FW_LOG_DIR)/freeze-main/main.py) $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" $(if $(BOARD_VARIANT),BOARD_VARIANT=$(BOARD_VARIANT)) BUILD=$(ESP32_BUILD))
+	@mkdir -p firmware
+	@mpv=$$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)); \
+	  out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$$mpv.bin; \
+	  cp "$(MPY_TREE)/ports/esp32/$(ESP32_BUILD)/firmware.bin" $$out && \
+	  echo "$$out: write it with: make flash BOARD=$(BOARD) PORT=... (esptool at $(BOARD_FLASH_OFFSET))"
+
+flash: ## write the newest firmware/ image to the board: make flash PORT=/dev/ttyUSB0 [BOARD=...] [FIRMWARE=file.bin]
+	$(call fw_need_port)
+	$(call fw_need_tool,$(ESPTOOL),run make venv)
+	@test -n "$(FIRMWARE)" && test -f "$(FIRMWARE)" || { echo "error: no firmware image$(if $(FIRMWARE), $(FIRMWARE)) for $(FW_NAME) in firmware/: run make firmware BOARD=$(BOARD), or download one (firmware/README.md) and pass FIRMWARE=path/to/image.bin"; exit 1; }
+	$(ESPTOOL) --chip $(BOARD_CHIP) --port $(PORT) --baud $(BAUD) write-flash $(BOARD_FLASH_OFFSET) $(FIRMWARE)
+
+erase: ## erase the board's whole flash (firmware and files): make erase PORT=/dev/ttyUSB0
+	$(call fw_need_port)
+	$(call fw_need_tool,$(ESPTOOL),run make venv)
+	$(ESPTOOL) --chip $(BOARD_CHIP) --port $(PORT) erase-flash
+
+deploy: ## copy main.py (DEPLOY_MAIN, default examples/device_main.py) and wifi.json to the board: make deploy PORT=... [WIFI_SSID=... WIFI_PASSWORD=...]
+	$(call fw_need_port)
+	$(call fw_need_tool,$(MPREMOTE),run make venv)
+	@test -f "$(DEPLOY_MAIN)" || { echo "error: DEPLOY_MAIN=$(DEPLOY_MAIN) not found"; exit 1; }
+	@for f in $(DEPLOY_ASSETS); do test -f "$$f" || { echo "error: asset $$f not found"; exit 1; }; done
+ifneq ($(WIFI_SSID),)
+	@echo "writing wifi.json (git-ignored) for the network $(WIFI_SSID)"
+	@umask 077 && $(BIN)/python -c 'import json, os; json.dump({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, open("wifi.json", "w"))'
+else ifneq ($(WIFI_PASSWORD),)
+	@echo "error: WIFI_PASSWORD given without WIFI_SSID"; exit 1
+endif
+	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(if $(WIFI_SSID), + cp wifi.json :wifi.json)$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + reset
+
+repl: ## open the board's Python prompt (Ctrl-] leaves): make repl PORT=/dev/ttyUSB0
+	$(call fw_need_port)
+	$(call fw_need_tool,$(MPREMOTE),run make venv)
+	$(MPREMOTE) connect $(PORT) repl
+
+unix: ## build MicroPython's unix port with the same manifest frozen -> firmware/micropython-unix [MICROPY_DIR=...]
+	$(call fw_need_tool,cc,install a C compiler (Debian: apt-get install build-essential))
+	$(fw_need_micropython)
+	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
+	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
+	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0)
+	@mkdir -p firmware
+	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" firmware/micropython-unix
+	@echo "firmware/micropython-unix: MicroPython $$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)) with aiowebserver frozen"
