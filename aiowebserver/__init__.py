@@ -1,6 +1,6 @@
 # aiowebserver: an asyncio HTTP server for MicroPython (and CPython).
 # Public names only; optional parts load on first use (see __getattr__).
-from .router import route, e404, Http404
+from .router import route, e404, Http404, before_request, after_request, errorhandler
 from .server import start, stop, run_forever, limits
 from .http import HttpError
 

@@ -12,6 +12,10 @@ except ImportError:
 _MPY = hasattr(asyncio.StreamReader, "readinto")
 _SMALL = const(1024)  # below this, a chunk's frame and data go out in one write
 _HTML = b"Content-Type: text/html; charset=utf-8\r\n"
+_NO_PARAMS = {}
+# Optional rq features, loaded on first use: rq.NAME is function NAME(rq, ...)
+# of module aiowebserver.MODULE; a function get_NAME(rq) makes rq.NAME a value.
+_EXT = {}
 
 
 class Request:
@@ -31,6 +35,17 @@ class Request:
         self.method = self.path = self.query = self.headers = None
         self._started = False
         self._pending = None
+
+    def __getattr__(self, name):
+        mod = _EXT.get(name)
+        if mod is None:
+            raise AttributeError(name)
+        mod = __import__("aiowebserver." + mod, None, None, [name])
+        getter = getattr(mod, "get_" + name, None)
+        if getter is not None:
+            return getter(self)
+        fn = getattr(mod, name)
+        return lambda *args, **kw: fn(self, *args, **kw)
 
     # ---- reading the head (server side) ----
 
@@ -116,6 +131,9 @@ class Request:
         self._started = False
         self._chunked = False
         self._allow = None
+        self._late_ok = False  # after_request hooks may add headers to a held-back body
+        self._ext = None  # per-request state of optional features (cookies...)
+        self.params = _NO_PARAMS
 
     # ---- reading the body ----
 
@@ -234,7 +252,7 @@ class Request:
         self._reason = text
 
     def header(self, name, value):
-        if self._started or self._pending is not None:
+        if self._started or (self._pending is not None and not self._late_ok):
             raise RuntimeError("header() must come before the body")
         self._user_hdr = True
         self._add_header(name, value)

@@ -20,6 +20,37 @@ async def _default_not_found(rq):
 
 
 _not_found = [_default_not_found]
+_before = []  # async def hook(rq), run before routing
+_after = []  # async def hook(rq), run after the handler
+_errors = {}  # status -> async def h(rq); exception class -> async def h(rq, exc)
+
+
+def before_request(hook):
+    _before.append(hook)
+    return hook
+
+
+def after_request(hook):
+    _after.append(hook)
+    return hook
+
+
+def errorhandler(key):
+    def register(handler):
+        _errors[key] = handler
+        if key == 404:
+            _not_found[0] = handler
+        return handler
+
+    return register
+
+
+def exception_handler(exc):
+    # The handler registered for exc's class (or a base class), or None.
+    for key in _errors:
+        if not isinstance(key, int) and isinstance(exc, key):
+            return _errors[key]
+    return None
 
 
 def route(method, path, wildcard=False):
@@ -55,6 +86,18 @@ async def _try(rq, handler):
 
 
 async def dispatch(rq):
+    for hook in _before:
+        await hook(rq)
+        if rq._started or rq._pending is not None:
+            return  # the hook answered
+    await _route(rq)
+    if _after:
+        rq._late_ok = True
+        for hook in _after:
+            await hook(rq)
+
+
+async def _route(rq):
     method = rq.method
     path = rq.path
     head = method == "HEAD"

@@ -4,7 +4,7 @@ import gc
 import sys
 from .http import HttpError, error_response
 from .request import Request
-from .router import dispatch
+from .router import dispatch, _errors, exception_handler
 from .clock import ticks_ms, ticks_add, ticks_diff
 
 _MPY = sys.implementation.name == "micropython"
@@ -158,11 +158,18 @@ async def _serve(rq):
         except (OSError, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001  the handler's bug: 500, and serve on
-            _log_exc(e)
+            handler = exception_handler(e) if _errors else None
+            if handler is None:
+                _log_exc(e)
             if rq._started:
                 return
             rq._close = True
-            await _error(rq, 500)
+            if handler is None:
+                await _error(rq, 500)
+            else:
+                rq._reset_response()
+                await handler(rq, e)
+                await rq._finish()
         if rq._close or not await rq._skip_body():
             return
 
@@ -172,6 +179,11 @@ async def _error(rq, status):
     allow = rq._allow
     rq._reset_response()
     rq._status = status
+    handler = _errors.get(status)
+    if handler is not None:
+        await handler(rq)
+        await rq._finish()
+        return
     if allow is not None:
         rq._add_header("Allow", allow)
     rq._add_header("Content-Type", "text/plain; charset=utf-8")
