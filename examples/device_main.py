@@ -41,7 +41,7 @@ impl = sys.implementation
 version = '%s %d.%d.%d' % ((impl.name,) + tuple(impl.version[:3]))
 machine = getattr(impl, '_machine', sys.platform)  # the board's name on MicroPython
 net = {'mode': 'local', 'ssid': None, 'ip': '127.0.0.1', 'hostname': None, 'url': None}
-port = None  # the server's default: 80, else 8000, or $AIOWEBSERVER_PORT
+host = port = None  # the server's defaults: 0.0.0.0, port 80 (else 8000)
 
 
 def read_wifi_json():
@@ -68,6 +68,8 @@ def join(ssid, password):
     # the IP address once joined, or None after JOIN_ATTEMPTS failed tries
     sta = network.WLAN(network.WLAN.IF_STA)
     sta.active(True)
+    if sta.isconnected():
+        sta.disconnect()  # still on a network from before a soft reset (Ctrl-D)
     refused = {network.STAT_WRONG_PASSWORD: 'wrong password',
                network.STAT_NO_AP_FOUND: 'network not found (the chip sees 2.4 GHz only)',
                network.STAT_CONNECT_FAIL: 'connection failed'}
@@ -99,12 +101,13 @@ def start_access_point(name):
 
 
 def start_network():
-    global port
+    global host, port
     if network is None:
         import os
 
+        host = os.getenv('AIOWEBSERVER_HOST') or '127.0.0.1'
         port = int(os.getenv('AIOWEBSERVER_PORT') or 8000)  # port 80 is for root on a PC
-        net['url'] = 'http://127.0.0.1:%d/' % port
+        net['url'] = 'http://%s:%d/' % (host, port)
         print('wifi: no network module (unix port?): serving on this machine only')
         return
     mac = network.WLAN(network.WLAN.IF_STA).config('mac')
@@ -160,7 +163,7 @@ async def status_json(rq):
 
 def serve():
     print('open', net['url'])
-    web.run_forever(port=port)  # until Ctrl-C
+    web.run_forever(host=host, port=port)  # until Ctrl-C
 
 
 try:

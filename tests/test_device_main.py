@@ -77,6 +77,9 @@ class WLAN:
     def status(self):
         return self.state
 
+    def isconnected(self):
+        return self.state == STAT_GOT_IP
+
     def disconnect(self):
         self.state = STAT_IDLE
 
