@@ -76,7 +76,7 @@ def join(ssid, password):
     for attempt in range(1, JOIN_ATTEMPTS + 1):
         print('wifi: joining %r (attempt %d/%d)' % (ssid, attempt, JOIN_ATTEMPTS))
         sta.connect(ssid, password)
-        why = 'no answer within %d s' % JOIN_WAIT_S
+        why = 'no answer within %d s (a wrong password looks like this too)' % JOIN_WAIT_S
         for _ in range(JOIN_WAIT_S * 10):
             status = sta.status()
             if status == network.STAT_GOT_IP:
