@@ -104,15 +104,18 @@ def wait_for_log(app, text, timeout=10.0):
         time.sleep(0.02)  # polling the output, not waiting for a guess
 
 
-def board(tmp_path, join='ok', wifi_json=None):
-    """A directory standing in for the board's filesystem: main.py, the chip's
-    network module, and wifi.json (bytes or str) unless None."""
+def start_board(start_app, tmp_path, join='ok', wifi_json=None,
+                until='open http://192.168.4.1/'):
+    """Run main.py in a directory standing in for the board's filesystem (the
+    template, the chip's network module, wifi.json (bytes or str) unless None)
+    until it prints `until`; returns the app and its output."""
     shutil.copy(TEMPLATE, str(tmp_path / 'main.py'))
     (tmp_path / 'network.py').write_text(FAKE_NETWORK % join)
     if wifi_json is not None:
         data = wifi_json.encode() if isinstance(wifi_json, str) else wifi_json
         (tmp_path / 'wifi.json').write_bytes(data)
-    return str(tmp_path / 'main.py')
+    app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path))
+    return app, wait_for_log(app, until)
 
 
 def status_json(app):
@@ -153,9 +156,9 @@ def test_on_a_pc_the_template_serves_its_status_page_and_json(runtime, start_app
 
 def test_a_board_with_wifi_json_joins_the_network_and_answers_as_name_local(
         runtime, start_app, tmp_path):
-    main = board(tmp_path, 'ok', json.dumps({'ssid': 'home', 'password': 'secret pw'}))
-    app = start_app(main, cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://%s.local/ (or http://192.168.1.50/)' % AP_NAME)
+    app, log = start_board(
+        start_app, tmp_path, 'ok', json.dumps({'ssid': 'home', 'password': 'secret pw'}),
+        until='open http://%s.local/ (or http://192.168.1.50/)' % AP_NAME)
     assert "wifi: joining 'home' (attempt 1/3)" in log
     # the name must be set before connecting: DHCP and mDNS take it then
     assert "fake network: STA connect('home', 'secret pw') as host '%s'" % AP_NAME in log
@@ -183,8 +186,7 @@ def assert_access_point(app, log):
 
 def test_a_board_without_wifi_json_says_so_and_starts_its_access_point(
         runtime, start_app, tmp_path):
-    app = start_app(board(tmp_path), cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://192.168.4.1/')
+    app, log = start_board(start_app, tmp_path)
     assert 'wifi: no wifi.json: starting the access point' in log
     assert 'STA connect' not in log
     assert_access_point(app, log)
@@ -201,8 +203,7 @@ def test_a_board_without_wifi_json_says_so_and_starts_its_access_point(
 ], ids=['truncated', 'list', 'no-ssid', 'empty-ssid', 'number', 'binary', 'huge'])
 def test_a_malformed_wifi_json_is_reported_and_the_access_point_starts(
         runtime, start_app, tmp_path, content):
-    app = start_app(board(tmp_path, 'ok', content), cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://192.168.4.1/')
+    app, log = start_board(start_app, tmp_path, 'ok', content)
     assert ('wifi: wifi.json is malformed (want {"ssid": "...", "password": "..."}): '
             'starting the access point' in log)
     assert 'STA connect' not in log
@@ -211,9 +212,8 @@ def test_a_malformed_wifi_json_is_reported_and_the_access_point_starts(
 
 def test_a_refused_password_is_tried_three_times_then_the_access_point_starts(
         runtime, start_app, tmp_path):
-    main = board(tmp_path, 'STAT_WRONG_PASSWORD', '{"ssid": "home", "password": "wrong"}')
-    app = start_app(main, cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://192.168.4.1/')
+    app, log = start_board(
+        start_app, tmp_path, 'STAT_WRONG_PASSWORD', '{"ssid": "home", "password": "wrong"}')
     for attempt in (1, 2, 3):
         assert "wifi: joining 'home' (attempt %d/3)" % attempt in log
     assert log.count("wifi: could not join 'home': wrong password") == 3
@@ -224,18 +224,16 @@ def test_a_refused_password_is_tried_three_times_then_the_access_point_starts(
 
 
 def test_an_unreachable_network_is_reported_as_not_found(runtime, start_app, tmp_path):
-    main = board(tmp_path, 'STAT_NO_AP_FOUND', '{"ssid": "elsewhere", "password": "pw"}')
-    app = start_app(main, cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://192.168.4.1/')
+    app, log = start_board(
+        start_app, tmp_path, 'STAT_NO_AP_FOUND', '{"ssid": "elsewhere", "password": "pw"}')
     assert "wifi: could not join 'elsewhere': network not found" in log
     assert_access_point(app, log)
 
 
 def test_an_error_while_starting_is_logged_and_the_access_point_page_still_answers(
         runtime, start_app, tmp_path):
-    main = board(tmp_path, 'radio error', '{"ssid": "home", "password": "secret"}')
-    app = start_app(main, cwd=str(tmp_path))
-    log = wait_for_log(app, 'open http://192.168.4.1/')
+    app, log = start_board(
+        start_app, tmp_path, 'radio error', '{"ssid": "home", "password": "secret"}')
     assert ('error: OSError: Wifi Internal Error: falling back to the access point page'
             in log)
     assert_access_point(app, log)
