@@ -52,6 +52,8 @@ DEPLOY_MAIN   ?= examples/device_main.py
 DEPLOY_ASSETS ?=
 WIFI_SSID     ?=
 WIFI_PASSWORD ?=
+# Written locally (git-ignored), copied to the board as :wifi.json.
+WIFI_JSON     ?= wifi.json
 export WIFI_SSID WIFI_PASSWORD
 
 # --- outputs ---------------------------------------------------------------------
@@ -152,12 +154,12 @@ deploy: ## copy main.py (DEPLOY_MAIN, default examples/device_main.py) and wifi.
 	@test -f "$(DEPLOY_MAIN)" || { echo "error: DEPLOY_MAIN=$(DEPLOY_MAIN) not found"; exit 1; }
 	@for f in $(DEPLOY_ASSETS); do test -f "$$f" || { echo "error: asset $$f not found"; exit 1; }; done
 ifneq ($(WIFI_SSID),)
-	@echo "writing wifi.json (git-ignored) for the network $(WIFI_SSID)"
-	@umask 077 && $(BIN)/python -c 'import json, os; json.dump({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, open("wifi.json", "w"))'
+	@echo "writing $(WIFI_JSON) (git-ignored) for the network $$WIFI_SSID"
+	@umask 077 && $(BIN)/python -c 'import json, os, sys; json.dump({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, open(sys.argv[1], "w"))' "$(WIFI_JSON)"
 else ifneq ($(WIFI_PASSWORD),)
 	@echo "error: WIFI_PASSWORD given without WIFI_SSID"; exit 1
 endif
-	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(if $(WIFI_SSID), + cp wifi.json :wifi.json)$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + reset
+	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(if $(WIFI_SSID), + cp $(WIFI_JSON) :wifi.json)$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + reset
 
 repl: ## open the board's Python prompt (Ctrl-] leaves): make repl PORT=/dev/ttyUSB0
 	$(call fw_need_port)
