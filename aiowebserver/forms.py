@@ -1,5 +1,5 @@
-# Decoding of query strings, urlencoded forms and JSON bodies.
-# Loaded on first use by rq.decode_*().
+# Decoding of query strings, urlencoded forms and JSON bodies, and the rq
+# methods that use them. Loaded on first use.
 from .http import HttpError, unquote
 
 
@@ -43,3 +43,39 @@ def parse_json(data):
         return json.loads(data.decode())
     except ValueError:  # bad JSON, not utf-8
         raise HttpError(400)
+
+
+def _ctype_is(rq, want):
+    # Content-Type without its parameters ('; charset=UTF-8') equals want
+    ct = rq.headers.get("content-type")
+    if ct is None:
+        return False
+    i = ct.find(";")
+    if i >= 0:
+        ct = ct[:i]
+    return ct.strip().lower() == want
+
+
+def is_postform(rq):
+    return _ctype_is(rq, "application/x-www-form-urlencoded")
+
+
+def is_postjson(rq):
+    return _ctype_is(rq, "application/json")
+
+
+async def decode_postform_data(rq):
+    from .body import read_all
+
+    return parse_qs(await read_all(rq))
+
+
+async def decode_postjson_data(rq):
+    from .body import read_all
+
+    return parse_json(await read_all(rq))
+
+
+async def decode_query_data(rq):
+    return parse_qs(rq.query) if rq.query else {}
+

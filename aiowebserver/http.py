@@ -17,45 +17,14 @@ class HttpError(Exception):
         self.reason = reason
 
 
-# One constant string instead of a dict: frozen, it costs no RAM.
-_REASONS = (
-    "|100Continue|101Switching Protocols|200OK|201Created|202Accepted"
-    "|204No Content|206Partial Content|301Moved Permanently|302Found"
-    "|303See Other|304Not Modified|307Temporary Redirect|308Permanent Redirect"
-    "|400Bad Request|401Unauthorized|403Forbidden|404Not Found"
-    "|405Method Not Allowed|406Not Acceptable|408Request Timeout|409Conflict"
-    "|410Gone|411Length Required|412Precondition Failed|413Content Too Large"
-    "|414URI Too Long|415Unsupported Media Type|416Range Not Satisfiable"
-    "|417Expectation Failed|426Upgrade Required|428Precondition Required"
-    "|429Too Many Requests|431Request Header Fields Too Large"
-    "|500Internal Server Error|501Not Implemented|502Bad Gateway"
-    "|503Service Unavailable|504Gateway Timeout|505HTTP Version Not Supported|"
-)
-
-
-def reason(status):
-    i = _REASONS.find("|%d" % status)
-    if i < 0:
-        return None
-    return _REASONS[i + 4 : _REASONS.find("|", i + 4)]
-
-
 def status_line(status, text=None):
     if status == 200 and text is None:
         return b"HTTP/1.1 200 OK\r\n"
-    return ("HTTP/1.1 %d %s\r\n" % (status, text or reason(status) or "Unknown")).encode()
+    if text is None:
+        from .status import reason
 
-
-def error_response(status, body=None):
-    # A complete response that closes the connection, for errors the server
-    # raises itself before a handler could answer.
-    text = reason(status) or "Error"
-    if body is None:
-        body = "%d %s\n" % (status, text)
-    return (
-        "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        "Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (status, text, len(body), body)
-    ).encode()
+        text = reason(status)
+    return ("HTTP/1.1 %d %s\r\n" % (status, text)).encode()
 
 
 def find_head_end(buf, start, end):

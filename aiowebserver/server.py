@@ -2,9 +2,9 @@
 import asyncio
 import gc
 import sys
-from .http import HttpError, error_response
+from .http import HttpError
 from .request import Request
-from .router import dispatch, _errors, exception_handler
+from .router import dispatch
 from .clock import ticks_ms, ticks_add, ticks_diff
 
 _MPY = sys.implementation.name == "micropython"
@@ -12,7 +12,7 @@ _MPY = sys.implementation.name == "micropython"
 
 class limits:
     # Safe defaults for a microcontroller; an application changes them before
-    # start(), e.g. `web.limits.max_body = 1_000_000`.
+    # start(), e.g. `web.limits.max_body = 1_000_000`. Table: docs/limits.md.
     buffer_size = 1024  # bytes per connection for the request head: longer -> 414/431
     max_headers = 32  # header lines per request: more -> 431
     max_body = 16384  # bytes of request body: more -> 413
@@ -22,7 +22,7 @@ class limits:
     head_timeout = 10  # seconds to send a complete request head -> 408
     idle_timeout = 30  # seconds a keep-alive connection may stay idle
     body_timeout = 10  # seconds without progress while a body is read -> closed
-    write_timeout = 10  # seconds without progress while a response is sent -> closed
+    write_timeout = 10  # seconds without progress while an answer is sent -> closed
     backlog = 8  # listen() backlog
 
 
@@ -33,63 +33,14 @@ _tasks = []
 _state = {"waiting": 0, "slot": None, "stopped": None, "port": None}
 
 
-def _log_exc(e):
-    if _MPY:
-        sys.print_exception(e)
-    else:
-        import traceback
-
-        traceback.print_exception(type(e), e, e.__traceback__)
-
-
-async def _close(writer):
-    try:
-        writer.close()
-        await writer.wait_closed()
-    except Exception:
-        pass
-
-
-def _evict_idle():
-    # Close one keep-alive connection waiting for its next request.
-    for rq in _conns:
-        if rq._idle and not rq._timed_out:
-            rq._timed_out = True
-            rq._task.cancel()
-            return True
-    return False
-
-
-async def _wait_for_slot():
-    st = _state
-    if st["waiting"] >= limits.max_waiting:
-        return False
-    st["waiting"] += 1
-    try:
-        deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
-        while len(_conns) >= limits.max_connections:
-            left = ticks_diff(deadline, ticks_ms())
-            if left <= 0:
-                return False
-            st["slot"].clear()
-            try:
-                await asyncio.wait_for(st["slot"].wait(), left / 1000)
-            except asyncio.TimeoutError:
-                return False
-        return True
-    finally:
-        st["waiting"] -= 1
-
-
 async def _accept(reader, writer):
     # One task per connection, from accept to close. Never raises.
     rq = None
     try:
         if len(_conns) >= limits.max_connections:
-            _evict_idle()
-            if not await _wait_for_slot():
-                writer.write(error_response(503))
-                await writer.drain()
+            from .guard import overloaded
+
+            if not await overloaded(writer, _conns, limits, _state):
                 return
         buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
         rq = Request(reader, writer, buf, limits)
@@ -99,19 +50,15 @@ async def _accept(reader, writer):
     except asyncio.CancelledError:
         # timed out (watchdog), evicted, or the server stops
         if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
-            try:
-                writer.write(error_response(408))
-            except Exception:
-                pass
+            _answer(writer, 408)
     except MemoryError:
         gc.collect()
-        try:
-            writer.write(error_response(503))
-        except Exception:
-            pass
+        _answer(writer, 503)
     except Exception as e:  # noqa: BLE001  a broken connection must not end the server
         if not isinstance(e, OSError):
-            _log_exc(e)
+            from .guard import log_exc
+
+            log_exc(e)
     finally:
         if rq is not None:
             _conns.remove(rq)
@@ -120,7 +67,21 @@ async def _accept(reader, writer):
             rq._buf = rq._mv = None
             if _state["slot"] is not None:
                 _state["slot"].set()
-        await _close(writer)
+        try:
+            writer.close()
+            await writer.wait_closed()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _answer(writer, status):
+    # Best effort complete error answer on a connection about to close.
+    try:
+        from .status import error_response
+
+        writer.write(error_response(status))
+    except Exception:  # noqa: BLE001
+        pass
 
 
 async def _serve(rq):
@@ -135,7 +96,7 @@ async def _serve(rq):
             if not await rq._read_head():
                 return
         except HttpError as e:
-            rq._writer.write(error_response(e.status))
+            _answer(rq._writer, e.status)
             await rq._writer.drain()
             return
         first = False
@@ -148,53 +109,27 @@ async def _serve(rq):
                 return
             if e.status >= 500 or rq._left != 0:
                 rq._close = True
-            await _error(rq, e.status)
+            from .guard import answer_error
+
+            await answer_error(rq, e.status)
         except MemoryError:
             gc.collect()
             if rq._started:
                 return
             rq._close = True
-            await _error(rq, 503)
+            from .guard import answer_error
+
+            await answer_error(rq, 503)
         except (OSError, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001  the handler's bug: 500, and serve on
-            handler = exception_handler(e) if _errors else None
-            if handler is None:
-                _log_exc(e)
-            if rq._started:
-                return
-            rq._close = True
-            if handler is None:
-                await _error(rq, 500)
-            else:
-                rq._reset_response()
-                await handler(rq, e)
-                await rq._finish()
+            from .guard import answer_exception
+
+            await answer_exception(rq, e)
+            if rq._started and not rq._close:
+                rq._close = True
         if rq._close or not await rq._skip_body():
             return
-
-
-async def _error(rq, status):
-    # The answer to an error raised while a request was served.
-    allow = rq._allow
-    rq._reset_response()
-    rq._status = status
-    handler = _errors.get(status)
-    if handler is not None:
-        await handler(rq)
-        await rq._finish()
-        return
-    if allow is not None:
-        rq._add_header("Allow", allow)
-    rq._add_header("Content-Type", "text/plain; charset=utf-8")
-    await rq.w("%d %s\n" % (status, _reason(status)))
-    await rq._finish()
-
-
-def _reason(status):
-    from .http import reason
-
-    return reason(status) or "Error"
 
 
 async def _watchdog():
@@ -211,8 +146,8 @@ async def _watchdog():
 
 
 async def _supervise(srv, host, port):
-    # MicroPython's accept loop ends for good on an error such as MemoryError;
-    # when it does, collect the dead listener and listen again.
+    # MicroPython's accept loop ends for good on an error such as a
+    # MemoryError in it; listen again when that happens.
     while True:
         try:
             await srv.wait_closed()
@@ -220,37 +155,27 @@ async def _supervise(srv, host, port):
         except asyncio.CancelledError:
             raise
         except BaseException as e:  # noqa: BLE001
-            print("aiowebserver: accept loop failed (%r), listening again" % (e,))
-        if srv in _servers:
-            _servers.remove(srv)
-        srv = None
-        while True:
-            gc.collect()
-            try:
-                srv = await asyncio.start_server(_accept, host, port, backlog=limits.backlog)
-                _servers.append(srv)
-                break
-            except OSError:
-                await asyncio.sleep(1)
-            except MemoryError:
-                await asyncio.sleep(1)
+            if srv in _servers:
+                _servers.remove(srv)
+            srv = None
+            from .guard import relisten
+
+            srv = await relisten(_servers, _accept, host, port, limits, e)
 
 
 def _env(name):
     try:
-        import os
+        from os import getenv
 
-        return os.getenv(name)
-    except (ImportError, AttributeError):
+        return getenv(name)
+    except ImportError:
         return None
 
 
 async def start(host=None, port=None):
-    """Listen and serve as tasks of the running loop; returns the bound port.
-
-    host defaults to $AIOWEBSERVER_HOST or '0.0.0.0'; port to $AIOWEBSERVER_PORT
-    or [80, 8000]. A list of ports is tried in order.
-    """
+    # Listen and serve as tasks of the running loop; returns the bound port.
+    # host: $AIOWEBSERVER_HOST or '0.0.0.0'; port: $AIOWEBSERVER_PORT or
+    # [80, 8000]; a list of ports is tried in order.
     if host is None:
         host = _env("AIOWEBSERVER_HOST") or "0.0.0.0"
     if port is None:
@@ -277,7 +202,7 @@ async def start(host=None, port=None):
 
 
 def stop():
-    """Stop listening, close every connection and end the server's tasks."""
+    # Stop listening, close every connection and end the server's tasks.
     for srv in _servers:
         srv.close()  # MicroPython: _supervise then returns by itself
     del _servers[:]
@@ -300,7 +225,7 @@ async def _run(host, port):
 
 
 def run_forever(host=None, port=None):
-    """Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly."""
+    # Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly.
     try:
         asyncio.run(_run(host, port))
     except KeyboardInterrupt:

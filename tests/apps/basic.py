@@ -43,13 +43,13 @@ async def post_json(rq):
 @web.route("PUT", "/echo")
 async def echo(rq):
     # reads in small pieces to exercise rq.r(n)
-    total = b""
+    parts = []
     while True:
         part = await rq.r(7)
         if not part:
             break
-        total += part
-    await rq.w(total)
+        parts.append(part)
+    await rq.w(b"".join(parts))
 
 
 @web.route("POST", "/ignore-body")
@@ -88,9 +88,9 @@ async def status(rq):
 
 @web.route("GET", "/headers")
 async def headers(rq):
-    rq.return_status(201)
-    rq.header("X-Custom", "yes")
-    rq.header_text()
+    await rq.return_status(201)
+    await rq.header("X-Custom", "yes")
+    await rq.header_text()
     await rq.w("with headers")
 
 
@@ -136,7 +136,7 @@ async def redirect_permanent(rq):
 
 @web.route("GET", "/html")
 async def html(rq):
-    rq.header_html()
+    await rq.header_html()
     await rq.w("<p>hi</p>")
 
 

@@ -1,0 +1,68 @@
+# Less common ways of reading a request body: chunked transfer coding, the
+# whole body for the decoders. Loaded on first use.
+from .http import HttpError
+from .clock import ticks_ms, ticks_add
+
+
+async def _line(rq):
+    # One line of chunked framing, without its CRLF; bounded by the head buffer.
+    while True:
+        i = rq._buf.find(b"\n", rq._start, rq._end)
+        if i >= 0:
+            line = bytes(rq._mv[rq._start : i])
+            rq._start = i + 1
+            return line[:-1] if line[-1:] == b"\r" else line
+        rq._deadline = ticks_add(ticks_ms(), rq._limits.body_timeout * 1000)
+        n = await rq._fill()
+        rq._deadline = None
+        if n == -1:
+            raise HttpError(400)
+        if n == 0:
+            rq._close = True
+            raise OSError("client closed the connection mid-body")
+
+
+async def read_chunked(rq, n):
+    if rq._chunk == 0:
+        line = await _line(rq)
+        i = line.find(b";")
+        if i >= 0:
+            line = line[:i]
+        line = line.strip()
+        if not line or len(line) > 8:
+            raise HttpError(400)
+        try:
+            size = int(line, 16)
+        except ValueError:
+            raise HttpError(400)
+        if size < 0:
+            raise HttpError(400)
+        if size == 0:
+            while await _line(rq):  # trailer fields, ignored
+                pass
+            rq._left = 0
+            return b""
+        rq._total += size
+        if rq._total > rq._limits.max_body:
+            rq._close = True
+            raise HttpError(413)
+        rq._chunk = size
+    data = await rq._take(n if n < rq._chunk else rq._chunk)
+    rq._chunk -= len(data)
+    if rq._chunk == 0 and await _line(rq) != b"":
+        raise HttpError(400)
+    return data
+
+
+async def read_all(rq):
+    # The whole body, for the decoders; bounded by limits.max_body.
+    parts = []
+    size = 0
+    while True:
+        data = await rq.r(1024)
+        if not data:
+            return b"".join(parts)
+        size += len(data)
+        if size > rq._limits.max_body:
+            raise HttpError(413)
+        parts.append(data)
