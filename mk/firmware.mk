@@ -62,6 +62,8 @@ FW_NAME   := $(BOARD)$(_VARIANT_SUFFIX)
 # Build directories live inside the MicroPython tree, apart from its own.
 ESP32_BUILD := build-aiowebserver-$(FW_NAME)
 UNIX_BUILD  := build-aiowebserver
+# No btree, TLS or FFI: no submodules beyond micropython-lib to fetch or build.
+UNIX_FLAGS   = BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
 FW_LOG_DIR  := build
 AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebserver/__init__.py 2>/dev/null)
 # Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
@@ -170,8 +172,8 @@ unix: ## build MicroPython's unix port with the same manifest frozen -> firmware
 	$(call fw_need_tool,cc,install a C compiler (Debian: apt-get install build-essential))
 	$(fw_need_micropython)
 	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
-	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
-	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0)
+	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" $(UNIX_FLAGS) submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
+	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) $(UNIX_FLAGS))
 	@mkdir -p firmware
-	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" firmware/micropython-unix
+	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" firmware/micropython-unix.tmp && mv -f firmware/micropython-unix.tmp firmware/micropython-unix
 	@echo "firmware/micropython-unix: MicroPython $$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)) with aiowebserver frozen"
