@@ -11,6 +11,8 @@ class Http404(Exception):
 _exact = {}
 # (prefix, method, handler), in registration order
 _prefix = []
+# (pattern, method, handler) of paths with <parameters>, see params.py
+_params = []
 
 
 async def _default_not_found(rq):
@@ -59,6 +61,10 @@ def route(method, path, wildcard=False):
     def register(handler):
         if wildcard:
             _prefix.append((path, method, handler))
+        elif "<" in path:
+            from .params import compile_path
+
+            _params.append((compile_path(path), method, handler))
         else:
             _exact.setdefault(path, []).append((method, handler))
         return handler
@@ -108,6 +114,20 @@ async def _route(rq):
                 return
         else:
             allow = m if allow is None else allow + ", " + m
+    if _params:
+        from .params import match
+
+        parts = path.split("/")
+        for pattern, m, handler in _params:
+            values = match(pattern, parts)
+            if values is None:
+                continue
+            if m == method or (head and m == "GET"):
+                rq.params = values
+                if await _try(rq, handler):
+                    return
+            else:
+                allow = m if allow is None else allow + ", " + m
     for prefix, m, handler in _prefix:
         if path.startswith(prefix):
             if m == method or (head and m == "GET"):
