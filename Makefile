@@ -8,7 +8,7 @@ MPY    := $(BIN)/micropython
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test browser
+.PHONY: help venv run test browser package.json
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,3 +32,7 @@ test: venv browser ## run the whole test suite (MicroPython and CPython)
 	@$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 -include mk/*.mk
+
+package.json: aiowebserver/*.py ## regenerate mip's package.json from the package's modules
+	@$(PYTHON) -c "import glob,json; u=[[f,f] for f in sorted(glob.glob('aiowebserver/*.py'))]; open('package.json','w').write(json.dumps({'urls':u,'version':'0.1.0'},indent=2)+'\n')"
+	@echo "package.json: $$(grep -c '\.py"\]' package.json) modules"
