@@ -38,10 +38,10 @@ HELLO = b"Hello, world!"
 STATIC_SIZE = 1 << 20
 SERVER_START_TIMEOUT = 15.0
 
-FULL = dict(reps=3, wrk_seconds=10, ab_requests=5000, survive_requests=2000,
-            survive_probes=5, stream_seconds=5, events=3000, ws_round_trips=2000)
-QUICK = dict(reps=1, wrk_seconds=1, ab_requests=300, survive_requests=300,
-             survive_probes=1, stream_seconds=1, events=300, ws_round_trips=200)
+FULL = dict(heap_step=512, reps=3, wrk_seconds=10, ab_requests=5000, survive_requests=2000,
+            survive_probes=5, stream_seconds=5, events=20000, ws_round_trips=2000)
+QUICK = dict(heap_step=4096, reps=1, wrk_seconds=1, ab_requests=300, survive_requests=300,
+             survive_probes=1, stream_seconds=1, events=2000, ws_round_trips=200)
 # -X heapsize values tried when looking for the smallest heap that survives
 SURVIVE_HEAPS = [8, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256]
 
@@ -432,9 +432,10 @@ def keepalive_and_oneconn(layouts, cfg, results):
     results["oneconn_rps"] = {n: {"median": median_of(one[n]), "runs": one[n]} for n in order}
 
 
-def heap_probe(path, framework="aiowebserver", heap=None, binary=MICROPYTHON):
-    """(heap growth, peak growth) of import + one route, or None if it failed."""
-    env = dict(os.environ, MICROPYPATH=path, BENCH_FRAMEWORK=framework)
+def heap_probe(path, framework="aiowebserver", heap=None, binary=MICROPYTHON, preload=""):
+    """(heap growth, peak growth) of import + one route, or None if it failed.
+    preload="asyncio" leaves asyncio's own cost out."""
+    env = dict(os.environ, MICROPYPATH=path, BENCH_FRAMEWORK=framework, BENCH_PRELOAD=preload)
     cmd = [binary] + (["-X", "heapsize=%d" % heap] if heap else []) + \
         [os.path.join(SERVERS, "heap_probe.py")]
     try:
@@ -460,32 +461,40 @@ def smallest_heap(works, low, high, step):
     return hi * step
 
 
-def heap_figures(layouts, results):
+def heap_figures(layouts, cfg, results):
     log("heap: import + one route")
     growth, peak, min_heap = {}, {}, {}
     cases = [("microdot", "py", layouts.microdot_py), ("microdot", "mpy", layouts.microdot_mpy)]
     if layouts.package_present:
         cases += [("aiowebserver", "py", layouts.py), ("aiowebserver", "mpy", layouts.mpy)]
+    beyond = {}  # the same growth with asyncio imported beforehand
     for framework, form, path in cases:
         probe = heap_probe(path, framework)
         key = "%s_%s" % (framework, form)
         growth[key] = probe[0] if probe else "n/a (import failed)"
+        probe = heap_probe(path, framework, preload="asyncio")
+        beyond[key] = probe[0] if probe else "n/a (import failed)"
         if form == "py":
             peak[key] = probe[1] if probe and probe[1] >= 0 else "n/a"
         min_heap[key] = smallest_heap(
             lambda size: heap_probe(path, framework, heap=size) is not None,
-            2048, 256 * 1024, 512) or "n/a (> 256 KiB)"
-        log("  %-24s growth=%s peak=%s smallest heap=%s" % (key, growth[key], peak.get(key, "-"),
-                                                            min_heap[key]))
+            2048, 256 * 1024, cfg["heap_step"]) or "n/a (> 256 KiB)"
+        log("  %-24s growth=%s (beyond asyncio %s) peak=%s smallest heap=%s" % (
+            key, growth[key], beyond[key], peak.get(key, "-"), min_heap[key]))
     if not layouts.package_present:
-        growth["aiowebserver_py"] = growth["aiowebserver_mpy"] = "n/a (package missing)"
+        for table in (growth, beyond, peak, min_heap):
+            table["aiowebserver_py"] = table["aiowebserver_mpy"] = "n/a (package missing)"
     if os.access(FROZEN_BINARY, os.X_OK):
         probe = heap_probe(".frozen", "aiowebserver", binary=FROZEN_BINARY)
         growth["aiowebserver_frozen"] = probe[0] if probe else "n/a (import failed)"
-        log("  %-24s growth=%s" % ("aiowebserver_frozen", growth["aiowebserver_frozen"]))
+        probe = heap_probe(".frozen", "aiowebserver", binary=FROZEN_BINARY, preload="asyncio")
+        beyond["aiowebserver_frozen"] = probe[0] if probe else "n/a (import failed)"
+        log("  %-24s growth=%s (beyond asyncio %s)" % ("aiowebserver_frozen", growth["aiowebserver_frozen"],
+                                                      beyond["aiowebserver_frozen"]))
     else:
-        growth["aiowebserver_frozen"] = "n/a (no firmware/micropython-unix)"
+        growth["aiowebserver_frozen"] = beyond["aiowebserver_frozen"] = "n/a (no firmware/micropython-unix)"
     results["heap_import_bytes"] = growth
+    results["heap_import_bytes_beyond_asyncio"] = beyond
     results["heap_import_peak_bytes"] = peak
     results["heap_import_smallest_heapsize"] = min_heap
 
@@ -522,10 +531,14 @@ def survival_figures(layouts, cfg, results):
     n = cfg["survive_requests"]
     log("survival: smallest -X heapsize where ab -n %d -c 20 gets %d good answers" % (n, n))
     survival = {}
-    candidates = [("aiowebserver", "hello.py", layouts.mpy), ("microdot", "microdot_hello.py",
-                                                              layouts.microdot_mpy)]
-    for name, script, path in candidates:
-        if name == "aiowebserver" and not layouts.package_present:
+    candidates = [("aiowebserver_mpy", "hello.py", layouts.mpy, MICROPYTHON),
+                  ("microdot_mpy", "microdot_hello.py", layouts.microdot_mpy, MICROPYTHON)]
+    if os.access(FROZEN_BINARY, os.X_OK):
+        candidates.insert(0, ("aiowebserver_frozen", "hello.py", ".frozen", FROZEN_BINARY))
+    else:
+        survival["aiowebserver_frozen"] = "n/a (no firmware/micropython-unix)"
+    for name, script, path, binary in candidates:
+        if name == "aiowebserver_mpy" and not layouts.package_present:
             survival[name] = "n/a (package missing)"
             continue
         tried = {}
@@ -533,7 +546,7 @@ def survival_figures(layouts, cfg, results):
         def survives(kib):
             if kib in tried:
                 return tried[kib]
-            server = Server(script, path, heap="%dk" % kib)
+            server = Server(script, path, heap="%dk" % kib, binary=binary)
             try:
                 with server:
                     r = run_ab(server.url + "/", n, 20, timeout=90)
@@ -541,7 +554,7 @@ def survival_figures(layouts, cfg, results):
             except NotAvailable:
                 ok = False
             tried[kib] = ok
-            log("  %-12s heapsize=%4dk %s" % (name, kib, "survives" if ok else "fails"))
+            log("  %-20s heapsize=%4dk %s" % (name, kib, "survives" if ok else "fails"))
             return ok
 
         survival[name] = bisect_heaps(survives, cfg["survive_probes"])
@@ -663,18 +676,30 @@ def evaluate_targets(results):
         add(figure, value, "<= %d bytes" % limit, ok)
 
     heap = results.get("heap_import_bytes", {})
-    bytes_target("heap after import + one route (.mpy)", heap.get("aiowebserver_mpy"), 10 * 1024)
-    bytes_target("heap after import + one route (frozen)", heap.get("aiowebserver_frozen"), 3 * 1024)
+    beyond = results.get("heap_import_bytes_beyond_asyncio", {})
+    for form, limit in (("mpy", 10 * 1024), ("frozen", 3 * 1024)):
+        bytes_target("heap after import + one route (.%s)" % form if form == "mpy" else
+                     "heap after import + one route (frozen)", heap.get("aiowebserver_" + form), limit)
+        if isinstance(beyond.get("aiowebserver_" + form), int):
+            targets[-1]["value_beyond_asyncio"] = beyond["aiowebserver_" + form]
     bytes_target("hello path .mpy", results.get("flash_mpy_bytes", {}).get("aiowebserver_hello_path"),
                  8 * 1024)
-    survive = results.get("survival_smallest_heapsize_kib", {}).get("aiowebserver")
-    add("survives ab -n 2000 -c 20", survive, "heapsize <= 32k",
-        survive <= 32 if isinstance(survive, int) else
-        (True if isinstance(survive, str) and survive.startswith("<=") and
-         int(survive.split()[-1]) <= 32 else (False if isinstance(survive, str) and
-                                              survive.startswith(">") else None)))
+    for form in ("frozen", "mpy"):
+        survive = results.get("survival_smallest_heapsize_kib", {}).get("aiowebserver_" + form)
+        add("survives ab -n 2000 -c 20 (%s)" % form, survive, "heapsize <= 32k", heap_met(survive, 32))
     ratio_target("static 1 MB vs plain loop", "static_mbps", "plain_loop", 0.8)
     return targets
+
+
+def heap_met(survive, limit_kib):
+    """Whether a survival result (int, "<= N", "> N" or n/a text) is within limit_kib."""
+    if isinstance(survive, int):
+        return survive <= limit_kib
+    if isinstance(survive, str) and survive.startswith("<="):
+        return True if int(survive.split()[-1]) <= limit_kib else None
+    if isinstance(survive, str) and survive.startswith(">"):
+        return False if int(survive.split()[-1]) >= limit_kib else None
+    return None
 
 
 def number_text(value, unit=""):
@@ -697,6 +722,7 @@ def ratio_text(results, key, name, ref):
 def markdown_table(results, targets, meta):
     k = results.get
     heap = k("heap_import_bytes", {})
+    beyond = k("heap_import_bytes_beyond_asyncio", {})
     peak = k("heap_import_peak_bytes", {})
     smallest = k("heap_import_smallest_heapsize", {})
     flash = k("flash_mpy_bytes", {})
@@ -706,6 +732,8 @@ def markdown_table(results, targets, meta):
         return "%.1f KiB" % (v / 1024) if isinstance(v, int) else number_text(v)
 
     def heap_k(v):
+        if isinstance(v, str) and v[:1] in "<>":
+            return v + "k"
         return "%dk" % v if isinstance(v, int) else number_text(v)
 
     rows = [
@@ -732,6 +760,10 @@ def markdown_table(results, targets, meta):
          "%s / %s / %s" % (kib(heap.get("aiowebserver_py")), kib(heap.get("aiowebserver_mpy")),
                            kib(heap.get("aiowebserver_frozen"))),
          "microdot %s / %s / –" % (kib(heap.get("microdot_py")), kib(heap.get("microdot_mpy"))), ""),
+        ("the same, asyncio imported beforehand",
+         "%s / %s / %s" % (kib(beyond.get("aiowebserver_py")), kib(beyond.get("aiowebserver_mpy")),
+                           kib(beyond.get("aiowebserver_frozen"))),
+         "microdot %s / %s / –" % (kib(beyond.get("microdot_py")), kib(beyond.get("microdot_mpy"))), ""),
         ("peak heap during import (.py)", kib(peak.get("aiowebserver_py")),
          "microdot %s" % kib(peak.get("microdot_py")), ""),
         ("smallest `-X heapsize` that imports: .py / .mpy",
@@ -741,8 +773,9 @@ def markdown_table(results, targets, meta):
          "%s / %s" % (number_text(flash.get("aiowebserver_total")), number_text(flash.get("aiowebserver_hello_path"))),
          "microdot %s / %s (microdot.py + __init__)" % (number_text(flash.get("microdot_total")),
                                                        number_text(flash.get("microdot_core"))), ""),
-        ("smallest `-X heapsize` surviving `ab -n %d -c 20` (.mpy)" % meta["survive_requests"],
-         heap_k(survive.get("aiowebserver")), "microdot %s" % heap_k(survive.get("microdot")), ""),
+        ("smallest `-X heapsize` surviving `ab -n %d -c 20`: frozen / .mpy" % meta["survive_requests"],
+         "%s / %s" % (heap_k(survive.get("aiowebserver_frozen")), heap_k(survive.get("aiowebserver_mpy"))),
+         "microdot .mpy %s" % heap_k(survive.get("microdot_mpy")), ""),
         ("1 MB static file MB/s (`wrk -c1`)", number_text(med(results, "static_mbps", "aiowebserver")),
          "plain readinto/write loop (%d B chunks) %s" % (1024, number_text(med(results, "static_mbps", "plain_loop"))),
          ratio_text(results, "static_mbps", "aiowebserver", "plain_loop").strip(" ()")),
@@ -765,11 +798,18 @@ def markdown_table(results, targets, meta):
     for t in targets:
         value = t["value"]
         shown = ("%.2f×" % value) if isinstance(value, float) else number_text(value)
+        if "value_beyond_asyncio" in t:
+            shown += " (%d beyond asyncio)" % t["value_beyond_asyncio"]
+        elif "heapsize" in t["target"] and (isinstance(value, int) or
+                                             (isinstance(value, str) and value[:1] in "<>")):
+            shown += "k"
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append("| %s %s | %s | %s |" % (t["figure"], t["target"], shown, met))
     lines += ["", "MicroPython %s (unix port), servers pinned to one CPU, load on the other; "
               "medians of %d interleaved runs, %s. Regenerate with `make bench`." % (
                   meta["micropython"], meta["reps"], meta["date"])]
+    if meta.get("frozen_binary_stale"):
+        lines[-1] += " Frozen figures come from a firmware/micropython-unix older than the package sources."
     return "\n".join(lines)
 
 
@@ -825,13 +865,20 @@ def main(argv=None):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "quick": args.quick,
             "micropython": micropython_version(), "reps": cfg["reps"],
             "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU, **cfg}
+    if os.access(FROZEN_BINARY, os.X_OK) and os.path.isdir(PACKAGE):
+        newest = max([os.path.getmtime(os.path.join(PACKAGE, f)) for f in os.listdir(PACKAGE)
+                      if f.endswith(".py")] or [0])
+        meta["frozen_binary_stale"] = os.path.getmtime(FROZEN_BINARY) < newest
+        if meta["frozen_binary_stale"]:
+            log("note: firmware/micropython-unix is older than aiowebserver/*.py: "
+                "frozen figures describe the older code (rebuild it with `make unix`)")
     results = {}
     with tempfile.TemporaryDirectory(prefix="aiowebserver-bench-") as workdir:
         layouts = Layouts(workdir)
         if not layouts.package_present:
             log("note: aiowebserver/ has no code yet: its figures are n/a")
         if "heap" in parts:
-            heap_figures(layouts, results)
+            heap_figures(layouts, cfg, results)
         if "flash" in parts:
             flash_figures(layouts, results)
         if "speed" in parts:

@@ -1,12 +1,15 @@
 # Prints the heap cost of importing a framework and registering one route:
 #   HEAP <gc.mem_alloc growth after gc.collect> <peak growth during import>
 # The framework is $BENCH_FRAMEWORK: aiowebserver (default) or microdot.
+# BENCH_PRELOAD=asyncio imports asyncio first, to leave its cost out.
 import gc
 import os
 
 import micropython
 
 framework = os.getenv("BENCH_FRAMEWORK") or "aiowebserver"
+if os.getenv("BENCH_PRELOAD") == "asyncio":
+    import asyncio  # noqa: F401
 gc.collect()
 before = gc.mem_alloc()
 try:
