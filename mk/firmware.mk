@@ -69,6 +69,9 @@ AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebse
 # Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
 FIRMWARE ?= $(firstword $(shell ls -t firmware/$(FW_NAME)-aiowebserver-*.bin 2>/dev/null))
 
+# The submodules an esp32 build needs beyond ESP-IDF (shell test).
+ESP32_SUBMODULES_PRESENT = test -f "$(MPY_TREE)/lib/micropython-lib/README.md" && test -n "$$(ls -A "$(MPY_TREE)/lib/berkeley-db-1.xx" 2>/dev/null)"
+
 # Sub-makes get a clean command line: none of our variables (PORT, BOARD, ...)
 # leak into MicroPython's makefiles. Not $(MAKE), so `make -n` only prints them.
 SUBMAKE := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make
@@ -108,7 +111,16 @@ define fw_run
 	@$(3) >$(FW_LOG_DIR)/$(1).log 2>&1 || { tail -n 25 $(FW_LOG_DIR)/$(1).log; echo "error: $(2) failed: see $(FW_LOG_DIR)/$(1).log"; exit 1; }
 endef
 
-.PHONY: firmware flash erase deploy repl unix
+# Espressif's QEMU (BOARD_VARIANT=QEMU image): Ethernet through user-mode
+# networking with the board's port 80 on 127.0.0.1:QEMU_HTTP_PORT, and the
+# REPL on socket://127.0.0.1:QEMU_SERIAL_PORT (for make deploy / make repl).
+QEMU          ?= qemu-system-riscv32
+QEMU_HTTP_PORT   ?= 8080
+QEMU_SERIAL_PORT ?= 5555
+QEMU_FLASH_SIZE  ?= 4MB
+QEMU_FIRMWARE ?= $(firstword $(shell ls -t firmware/$(BOARD)-QEMU-aiowebserver-*.bin 2>/dev/null))
+
+.PHONY: firmware flash erase deploy repl unix qemu
 
 firmware: ## build the ESP32 image with aiowebserver frozen: make firmware BOARD=ESP32_GENERIC_C3 [BOARD_VARIANT=QEMU]
 	@test -f boards/$(BOARD)/mpconfigboard.cmake || { echo "error: no board definition boards/$(BOARD) (see boards/README.md to add one)"; exit 1; }
@@ -123,9 +135,8 @@ ifneq ($(BOARD_VARIANT),)
 	@test -f "$(MPY_TREE)/ports/esp32/boards/$(BOARD)/mpconfigvariant_$(BOARD_VARIANT).cmake" || { echo "error: MicroPython in $(MICROPY_DIR) has no $(BOARD_VARIANT) variant of $(BOARD): use MICROPY_REF=$(MICROPY_QEMU_REF) (or later) or a MICROPY_DIR at or after it"; exit 1; }
 endif
 	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
-	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" -a -f "$(MPY_TREE)/lib/berkeley-db-1.xx/README" || \
-	  { test -e "$(MPY_TREE)/.git" || { echo "error: $(MICROPY_DIR) has no submodules (lib/micropython-lib, lib/berkeley-db-1.xx) and is not a git checkout"; exit 1; }; }
-	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" -a -f "$(MPY_TREE)/lib/berkeley-db-1.xx/README" || \
+	@$(ESP32_SUBMODULES_PRESENT) || test -e "$(MPY_TREE)/.git" || { echo "error: $(MICROPY_DIR) has no submodules (lib/micropython-lib, lib/berkeley-db-1.xx) and is not a git checkout"; exit 1; }
+	@$(ESP32_SUBMODULES_PRESENT) || \
 	  { echo "fetching the submodules $(BOARD) needs"; $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" BUILD=$(ESP32_BUILD) submodules >$(FW_LOG_DIR)/submodules.log 2>&1 || { echo "error: make submodules failed: see $(FW_LOG_DIR)/submodules.log"; exit 1; }; }
 	@rm -rf $(FW_LOG_DIR)/freeze-main
 ifneq ($(FREEZE_MAIN),)
@@ -167,6 +178,18 @@ repl: ## open the board's Python prompt (Ctrl-] leaves): make repl PORT=/dev/tty
 	$(call fw_need_port)
 	$(call fw_need_tool,$(MPREMOTE),run make venv)
 	$(MPREMOTE) connect $(PORT) repl
+
+qemu: ## run the BOARD_VARIANT=QEMU image in Espressif's QEMU (web on 127.0.0.1:8080, REPL on socket://127.0.0.1:5555)
+	$(call fw_need_tool,$(QEMU),install Espressif's QEMU: python \$$IDF_PATH/tools/idf_tools.py install qemu-riscv32 && . \$$IDF_PATH/export.sh)
+	$(call fw_need_tool,$(ESPTOOL),run make venv)
+	@test -n "$(QEMU_FIRMWARE)" && test -f "$(QEMU_FIRMWARE)" || { echo "error: no QEMU image for $(BOARD) in firmware/: run make firmware BOARD=$(BOARD) BOARD_VARIANT=QEMU, or pass QEMU_FIRMWARE=path/to/image.bin"; exit 1; }
+	@mkdir -p $(FW_LOG_DIR)
+	@$(ESPTOOL) --chip $(BOARD_CHIP) merge-bin --fill-flash-size $(QEMU_FLASH_SIZE) -o $(FW_LOG_DIR)/qemu-flash.bin $(BOARD_FLASH_OFFSET) $(QEMU_FIRMWARE) >/dev/null
+	@echo "QEMU: REPL on socket://127.0.0.1:$(QEMU_SERIAL_PORT) (make repl/deploy PORT=socket://127.0.0.1:$(QEMU_SERIAL_PORT)), board port 80 on http://127.0.0.1:$(QEMU_HTTP_PORT)/; Ctrl-A X quits"
+	$(QEMU) -nographic -machine $(BOARD_CHIP) -drive file=$(FW_LOG_DIR)/qemu-flash.bin,if=mtd,format=raw \
+	  -global driver=timer.$(BOARD_CHIP).timg,property=wdt_disable,value=true \
+	  -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$(QEMU_HTTP_PORT)-:80 \
+	  -serial tcp:127.0.0.1:$(QEMU_SERIAL_PORT),server,nowait
 
 unix: ## build MicroPython's unix port with the same manifest frozen -> firmware/micropython-unix [MICROPY_DIR=...]
 	$(call fw_need_tool,cc,install a C compiler (Debian: apt-get install build-essential))

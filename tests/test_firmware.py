@@ -351,6 +351,17 @@ def test_unix_dry_run_freezes_our_manifest_without_btree_ssl_ffi(tmp_path):
     assert "firmware/micropython-unix" in out
 
 
+def test_qemu_runs_the_qemu_image_with_open_eth_and_the_repl_on_a_socket():
+    out = dry_run("qemu", "QEMU_FIRMWARE=firmware/q.bin")
+    merge = command_line(out, ".venv/bin/esptool", "merge-bin")
+    assert merge[-3:] == ["0x0", "firmware/q.bin", ">/dev/null"]
+    assert "--fill-flash-size" in merge
+    run = " ".join(line.rstrip("\\") for line in out.splitlines() if line.startswith(("qemu-system", "  -")))
+    assert run.startswith("qemu-system-riscv32 -nographic -machine esp32c3")
+    assert "-nic user,model=open_eth,hostfwd=tcp:127.0.0.1:8080-:80" in run
+    assert "-serial tcp:127.0.0.1:5555,server,nowait" in run
+
+
 @pytest.mark.parametrize("target", ["flash", "erase", "deploy", "repl"])
 def test_a_missing_serial_port_fails_with_one_line(target):
     status, out = make(target, "FIRMWARE=firmware/test.bin")
@@ -427,5 +438,5 @@ def test_the_qemu_variant_on_a_release_without_it_fails_with_one_line(tmp_path):
 def test_help_lists_every_firmware_target():
     status, out = make("help")
     assert status == 0
-    for target in ("firmware", "flash", "erase", "deploy", "repl", "unix"):
+    for target in ("firmware", "flash", "erase", "deploy", "repl", "unix", "qemu"):
         assert "make %-10s" % target in out, out
