@@ -1,7 +1,10 @@
 # Less common ways of reading a request body: chunked transfer coding, the
 # whole body for the decoders. Loaded on first use.
 from .http import HttpError
-from .clock import ticks_ms, ticks_add
+try:
+    from time import ticks_ms, ticks_add
+except ImportError:  # CPython
+    from .clock import ticks_ms, ticks_add
 
 
 async def _line(rq):

@@ -5,7 +5,10 @@ import gc
 import sys
 from .status import reason, error_response
 from .router import _errors, exception_handler
-from .clock import ticks_ms, ticks_add, ticks_diff
+try:
+    from time import ticks_ms, ticks_add, ticks_diff
+except ImportError:  # CPython
+    from .clock import ticks_ms, ticks_add, ticks_diff
 
 
 def log_exc(e):

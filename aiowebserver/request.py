@@ -2,7 +2,10 @@
 # so a keep-alive connection allocates no new request object.
 import sys
 from .http import HttpError, status_line, find_head_end, parse_head, content_length
-from .clock import ticks_ms, ticks_add
+try:
+    from time import ticks_ms, ticks_add
+except ImportError:  # CPython
+    from .clock import ticks_ms, ticks_add
 
 try:
     from micropython import const

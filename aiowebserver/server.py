@@ -5,7 +5,10 @@ import sys
 from .http import HttpError
 from .request import Request
 from .router import dispatch
-from .clock import ticks_ms, ticks_add, ticks_diff
+try:
+    from time import ticks_ms, ticks_add, ticks_diff
+except ImportError:  # CPython
+    from .clock import ticks_ms, ticks_add, ticks_diff
 
 _MPY = sys.implementation.name == "micropython"
 
