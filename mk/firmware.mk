@@ -198,5 +198,5 @@ unix: ## build MicroPython's unix port with the same manifest frozen -> firmware
 	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" $(UNIX_FLAGS) submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
 	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) $(UNIX_FLAGS))
 	@mkdir -p firmware
-	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" firmware/micropython-unix.tmp && mv -f firmware/micropython-unix.tmp firmware/micropython-unix
+	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" $(FW_LOG_DIR)/micropython-unix.tmp && mv -f $(FW_LOG_DIR)/micropython-unix.tmp firmware/micropython-unix
 	@echo "firmware/micropython-unix: MicroPython $$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)) with aiowebserver frozen"
