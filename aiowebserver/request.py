@@ -27,6 +27,11 @@ _EXT = {
     "is_postjson": "forms",
     "redirect": "status",
     "sendfile": "static",
+    "cookies": "cookies",
+    "set_cookie": "cookies",
+    "delete_cookie": "cookies",
+    "parts": "multipart",
+    "user": "auth",
 }
 
 
