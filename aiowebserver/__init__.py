@@ -1,13 +1,20 @@
 # aiowebserver: an asyncio HTTP server for MicroPython (and CPython).
-# Public names only; optional parts load on first use (see __getattr__).
+# Public names only. Everything but the route table loads on first use (see
+# __getattr__): the server itself when the app starts it.
 from .router import route, e404, Http404, before_request, after_request, errorhandler
-from .server import start, stop, run_forever, limits
-from .http import HttpError
 
 __version__ = "0.1.0"
 
 # name -> module that defines it, imported when first asked for
-_LAZY = {"route_sse": "sse", "route_ws": "websocket"}
+_LAZY = {
+    "start": "server",
+    "stop": "server",
+    "run_forever": "server",
+    "limits": "server",
+    "HttpError": "http",
+    "route_sse": "sse",
+    "route_ws": "websocket",
+}
 
 
 def __getattr__(name):

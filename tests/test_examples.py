@@ -23,7 +23,7 @@ def test_simple_port_listens_on_its_chosen_port(start_app, tmp_path):
     # simple_port.py sets port=[8080, 8081] itself: the env var must not override it
     argv = [a for a in app.proc.args]
     argv[-1] = os.path.join(EXAMPLES, "simple_port.py")
-    env = dict(os.environ, MICROPYPATH=ROOT + ":.frozen", PYTHONPATH=ROOT, AIOWEBSERVER_HOST="127.0.0.1")
+    env = dict(app.env)
     env.pop("AIOWEBSERVER_PORT", None)
     log = open(tmp_path / "port.log", "wb")
     proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(tmp_path))

@@ -42,10 +42,10 @@ async def post_json(rq):
 @web.route("POST", "/echo")
 @web.route("PUT", "/echo")
 async def echo(rq):
-    # reads in small pieces to exercise rq.r(n)
+    # reads in pieces that do not divide the body, to exercise rq.r(n)
     parts = []
     while True:
-        part = await rq.r(7)
+        part = await rq.r(61)
         if not part:
             break
         parts.append(part)
