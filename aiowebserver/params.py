@@ -69,3 +69,24 @@ def match(pattern, parts):
             values = {}
         values[name] = part
     return values
+
+
+async def route_params(rq, allow):
+    # The routes with parameters, for router._route: True once one answered,
+    # else the Allow list so far (methods of matching routes).
+    from .router import _params, _try
+
+    method = rq.method
+    head = method == "HEAD"
+    parts = rq.path.split("/")
+    for pattern, m, handler in _params:
+        values = match(pattern, parts)
+        if values is None:
+            continue
+        if m == method or (head and m == "GET"):
+            rq.params = values
+            if await _try(rq, handler):
+                return True
+        else:
+            allow = m if allow is None else allow + ", " + m
+    return allow
