@@ -41,7 +41,12 @@ def errorhandler(key):
     def register(handler):
         _errors[key] = handler
         if key == 404:
-            _not_found[0] = handler
+
+            async def not_found(rq):
+                rq._status = 404  # preset, as for the other error handlers
+                await handler(rq)
+
+            _not_found[0] = not_found
         return handler
 
     return register
@@ -115,19 +120,11 @@ async def _route(rq):
         else:
             allow = m if allow is None else allow + ", " + m
     if _params:
-        from .params import match
+        from .params import route_params
 
-        parts = path.split("/")
-        for pattern, m, handler in _params:
-            values = match(pattern, parts)
-            if values is None:
-                continue
-            if m == method or (head and m == "GET"):
-                rq.params = values
-                if await _try(rq, handler):
-                    return
-            else:
-                allow = m if allow is None else allow + ", " + m
+        allow = await route_params(rq, allow)
+        if allow is True:
+            return  # answered
     for prefix, m, handler in _prefix:
         if path.startswith(prefix):
             if m == method or (head and m == "GET"):
