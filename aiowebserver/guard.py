@@ -26,12 +26,12 @@ async def answer_error(rq, status):
     allow = rq._allow
     _reset(rq)
     rq._status = status
+    if allow is not None:
+        rq._add_header("Allow", allow)  # a 405 needs it, whoever writes the body
     handler = _errors.get(status)
     if handler is not None:
         await handler(rq)
     else:
-        if allow is not None:
-            rq._add_header("Allow", allow)
         rq._add_header("Content-Type", "text/plain; charset=utf-8")
         await rq.w("%d %s\n" % (status, reason(status)))
     await rq._finish()
