@@ -118,6 +118,20 @@ class Server:
             raise NotAvailable("n/a (server exited: %s)" % (out.splitlines() or ["?"])[-1][:120])
         raise NotAvailable("n/a (server did not listen within %ds)" % SERVER_START_TIMEOUT)
 
+    def cpu_ns(self):
+        """CPU time the server process has used so far (all its threads), in ns.
+        Unlike req/s, CPU time per request hardly moves when other processes
+        compete for the CPU."""
+        total = 0
+        task_dir = "/proc/%d/task" % self.proc.pid
+        try:
+            for tid in os.listdir(task_dir):
+                with open("%s/%s/schedstat" % (task_dir, tid)) as f:
+                    total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return total
+
     def alive(self):
         return self.proc.poll() is None
 
@@ -162,8 +176,15 @@ def http_get(port, path="/", timeout=10):
             data += chunk
             if head is not None:
                 body += chunk
+    if head is None and b"\r\n\r\n" in data:
+        head, _, body = data.partition(b"\r\n\r\n")
+        status, headers = parse_head(head)
     if head is None:
         raise NotAvailable("n/a (no response head to GET %s)" % path)
+    if headers.get("transfer-encoding", "").lower() == "chunked" and framed_body(headers, body) is not None:
+        body = framed_body(headers, body)
+    elif "content-length" in headers:
+        body = body[:int(headers["content-length"])]
     return status, headers, body
 
 
@@ -267,14 +288,27 @@ def parse_duration_ms(text):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(url, connections, seconds):
+def cpu_per_request(server, cpu_before, requests):
+    """Server CPU microseconds per request, or None when unknown."""
+    cpu_after = server.cpu_ns() if server else None
+    if cpu_before is None or cpu_after is None or not requests:
+        return None
+    return round((cpu_after - cpu_before) / requests / 1000, 2)
+
+
+def run_wrk(url, connections, seconds, server=None):
     cmd = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--latency", url]
+    cpu_before = server.cpu_ns() if server else None
     out = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True,
                          timeout=seconds + 30).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not rps:
         raise NotAvailable("n/a (wrk: %s)" % out.strip()[-120:])
     result = {"rps": float(rps.group(1))}
+    done = re.search(r"(\d+) requests in", out)
+    cpu = cpu_per_request(server, cpu_before, int(done.group(1)) if done else 0)
+    if cpu is not None:
+        result["cpu_us"] = cpu
     for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
         m = re.search(r"^\s+%s%%\s+(\S+)" % pct, out, re.M)
         if m:
@@ -286,8 +320,9 @@ def run_wrk(url, connections, seconds):
     return result
 
 
-def run_ab(url, requests, concurrency, timeout=120):
+def run_ab(url, requests, concurrency, timeout=120, server=None):
     cmd = ["ab", "-q", "-r", "-s", "10", "-n", str(requests), "-c", str(concurrency), url]
+    cpu_before = server.cpu_ns() if server else None
     try:
         proc = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True,
                               timeout=timeout)
@@ -303,6 +338,7 @@ def run_ab(url, requests, concurrency, timeout=120):
     failed = int(number("Failed requests"))
     non2xx = int(number("Non-2xx responses"))
     return {"rps": number("Requests per second"), "good": complete - failed - non2xx,
+            "cpu_us": cpu_per_request(server, cpu_before, complete),
             "detail": "" if proc.returncode == 0 else (proc.stderr.strip()[-120:] or "ab failed")}
 
 
@@ -409,16 +445,16 @@ def keepalive_and_oneconn(layouts, cfg, results):
         for name in order:
             def wrk_once(server):
                 check_hello(server)
-                r = run_wrk(server.url + "/", 10, cfg["wrk_seconds"])
+                r = run_wrk(server.url + "/", 10, cfg["wrk_seconds"], server)
                 if r["errors"]:
                     r["note"] = "%d errors" % r["errors"]
                 return r
 
             def ab_once(server):
-                r = run_ab(server.url + "/", cfg["ab_requests"], 10)
+                r = run_ab(server.url + "/", cfg["ab_requests"], 10, server=server)
                 if r["good"] != cfg["ab_requests"]:
                     return "n/a (%d of %d good answers %s)" % (r["good"], cfg["ab_requests"], r["detail"])
-                return r["rps"]
+                return {"rps": r["rps"], "cpu_us": r["cpu_us"]}
 
             keep[name].append(measure("keep-alive " + name, servers[name], wrk_once))
             one[name].append(measure("one-conn " + name, servers[name], ab_once))
@@ -429,7 +465,13 @@ def keepalive_and_oneconn(layouts, cfg, results):
         results["keepalive_" + key] = {
             n: median_of([r.get(key, "n/a") if isinstance(r, dict) else r for r in keep[n]])
             for n in order}
-    results["oneconn_rps"] = {n: {"median": median_of(one[n]), "runs": one[n]} for n in order}
+    results["oneconn_rps"] = {
+        n: {"median": median_of([r["rps"] if isinstance(r, dict) else r for r in one[n]]),
+            "runs": one[n]} for n in order}
+    # server CPU time per request: the figure least disturbed by a busy machine
+    for key, runs in (("keepalive_cpu_us_per_request", keep), ("oneconn_cpu_us_per_request", one)):
+        results[key] = {n: median_of([r.get("cpu_us") if isinstance(r, dict) and r.get("cpu_us") else "n/a"
+                                      for r in runs[n]]) for n in order}
 
 
 def heap_probe(path, framework="aiowebserver", heap=None, binary=MICROPYTHON, preload=""):
@@ -719,6 +761,18 @@ def ratio_text(results, key, name, ref):
     return "" if r is None else " (%.2f×)" % r
 
 
+def cpu_row(label, results, key, refs):
+    """A table row of CPU time per request; its ratios read like req/s ratios
+    (reference CPU / our CPU: above 1 means we are faster)."""
+    cpu = results.get(key, {})
+    ours = cpu.get("aiowebserver")
+    others = " · ".join("%s %s" % (n.replace("_", " "), number_text(cpu.get(n)))
+                        for n in ("microdot", "raw_chunked", "raw_readline"))
+    ratios = ["%.2f× vs %s" % (r, n.replace("_", " ")) for n, r in
+              ((n, ratio(cpu.get(n), ours)) for n in refs) if r is not None]
+    return (label, number_text(ours), others, ", ".join(ratios) + (" (speed-equivalent)" if ratios else ""))
+
+
 def markdown_table(results, targets, meta):
     k = results.get
     heap = k("heap_import_bytes", {})
@@ -756,6 +810,10 @@ def markdown_table(results, targets, meta):
          "%s vs microdot, %s vs raw readline" % (
              ratio_text(results, "oneconn_rps", "aiowebserver", "microdot").strip(" ()") or "–",
              ratio_text(results, "oneconn_rps", "aiowebserver", "raw_readline").strip(" ()") or "–")),
+        cpu_row("server CPU µs per keep-alive request", results, "keepalive_cpu_us_per_request",
+                ("raw_chunked", "microdot")),
+        cpu_row("server CPU µs per one-connection request", results, "oneconn_cpu_us_per_request",
+                ("microdot", "raw_readline")),
         ("heap after import + one route: .py / .mpy / frozen",
          "%s / %s / %s" % (kib(heap.get("aiowebserver_py")), kib(heap.get("aiowebserver_mpy")),
                            kib(heap.get("aiowebserver_frozen"))),
