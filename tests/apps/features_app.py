@@ -259,13 +259,13 @@ async def upload(rq):
             info["size"] = await part.save(UPLOADS + "/" + safe_name(part.filename), max_size)
         elif "n" in q:
             # read in small pieces, to test read(n)
-            chunks = []
+            value = bytearray()
             while True:
                 data = await part.read(int(q["n"]))
                 if not data:
                     break
-                chunks.append(data)
-            info["value"] = b"".join(chunks).decode()
+                value.extend(data)
+            info["value"] = value.decode()
         else:
             info["value"] = (await part.read()).decode()
         result.append(info)
