@@ -1,0 +1,152 @@
+# Server-Sent Events: web.route_sse(path) and the `rq` its handler gets.
+# Loaded only when an application uses route_sse (see __init__._LAZY).
+import asyncio
+from .router import route
+try:
+    from time import ticks_ms, ticks_diff
+except ImportError:
+    from .clock import ticks_ms, ticks_diff
+
+try:
+    from micropython import const
+except ImportError:
+    const = lambda x: x  # noqa: E731
+
+_MPY = hasattr(asyncio.StreamReader, "readinto")
+KEEPALIVE = const(15)  # seconds of silence before a `: ping` comment is sent
+_PING = b": ping\n\n"
+
+
+class ConnectionClosed(OSError):
+    # The client went away: raised by rq.w of an event stream or a WebSocket.
+    pass
+
+
+def _field(value):
+    # id and event values: one line, no NUL (the browser would drop the event)
+    value = str(value).encode()
+    if b"\n" in value or b"\r" in value or b"\0" in value:
+        raise ValueError("SSE id/event must be one line")
+    return value
+
+
+class EventStream:
+    # The `rq` of an SSE handler: rq.method/path/query/headers as usual, and
+    # `await rq.w(data, id=None, event=None, retry=None)` sends one event.
+    # One per stream; other attributes come from the connection's Request.
+
+    def __init__(self, rq, keepalive):
+        self._rq = rq
+        self.method = rq.method
+        self.path = rq.path
+        self.query = rq.query
+        self.headers = rq.headers
+        self.params = rq.params
+        self.last_event_id = rq.headers.get("last-event-id")
+        self.closed = False
+        self._keepalive = keepalive
+        self._lock = asyncio.Lock()
+        self._last = ticks_ms()  # when something was last sent
+
+    def __getattr__(self, name):
+        return getattr(self._rq, name)
+
+    async def w(self, data, id=None, event=None, retry=None):
+        # One event. Lines of data become `data:` lines; data None sends only
+        # the other fields (e.g. `await rq.w(None, retry=5000)`).
+        parts = []
+        if event is not None:
+            parts.append(b"event: " + _field(event) + b"\n")
+        if id is not None:
+            parts.append(b"id: " + _field(id) + b"\n")
+        if retry is not None:
+            parts.append(b"retry: %d\n" % int(retry))
+        if data is not None:
+            if isinstance(data, str):
+                data = data.encode()
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            parts.append(b"data: " + data.replace(b"\n", b"\ndata: ") + b"\n")
+        parts.append(b"\n")
+        await self._send(b"".join(parts))
+
+    async def _send(self, frame):
+        if self.closed:
+            raise ConnectionClosed("event stream closed")
+        rq = self._rq
+        async with self._lock:
+            if self.closed:
+                raise ConnectionClosed("event stream closed")
+            try:
+                rq._send_body(frame)
+                await rq._drain()  # the watchdog ends a stalled client
+            except OSError:
+                self.closed = True
+                raise ConnectionClosed("client went away")
+            self._last = ticks_ms()
+
+    async def _read(self):
+        # Bytes from the client (it sends none): 0 means it closed.
+        rq = self._rq
+        if _MPY:
+            n = None
+            while n is None:
+                n = await rq._reader.readinto(rq._mv)
+            return n
+        return len(await rq._reader.read(len(rq._buf)))
+
+    async def _watch(self):
+        # Runs beside the handler: sends keep-alive comments while the stream
+        # is quiet, and ends the connection task when the client goes away.
+        every = self._keepalive * 1000 if self._keepalive else 0
+        try:
+            while True:
+                if not every:
+                    n = await self._read()
+                else:
+                    left = every - ticks_diff(ticks_ms(), self._last)
+                    if left <= 0:
+                        await self._send(_PING)
+                        continue
+                    try:
+                        n = await asyncio.wait_for(self._read(), left / 1000)
+                    except asyncio.TimeoutError:
+                        continue
+                if not n:
+                    break
+        except OSError:
+            pass
+        self.closed = True
+        self._rq._task.cancel()
+
+
+async def _serve(rq, handler, keepalive):
+    rq._add_header("Content-Type", "text/event-stream")
+    rq._add_header("Cache-Control", "no-cache")
+    rq._close = True  # the stream ends the connection
+    rq._writer.write(rq._head(None))
+    await rq._drain()
+    if rq.method == "HEAD":
+        return
+    es = EventStream(rq, keepalive)
+    watcher = asyncio.create_task(es._watch())
+    try:
+        await handler(es)
+    except ConnectionClosed:
+        pass  # the client went away: a normal end of the stream
+    finally:
+        es.closed = True
+        watcher.cancel()
+
+
+def route_sse(path, keepalive=KEEPALIVE):
+    # GET route whose `async def handler(rq)` runs once the response is an
+    # event stream; returning ends the stream. keepalive: seconds (0: none).
+    def register(handler):
+        async def stream(rq):
+            await _serve(rq, handler, keepalive)
+
+        route("GET", path)(stream)
+        return handler
+
+    return register
