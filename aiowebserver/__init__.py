@@ -14,6 +14,8 @@ _LAZY = {
     "HttpError": "http",
     "route_sse": "sse",
     "route_ws": "websocket",
+    "cors": "cors",
+    "basic_auth": "auth",
 }
 
 
