@@ -1,0 +1,74 @@
+# Server-Sent Events test app: one route per behaviour the tests check.
+import asyncio
+import json
+import aiowebserver as web
+
+web.limits.write_timeout = 3
+
+# streams running now, streams ended, and how each ended
+stats = {"active": 0, "ended": 0, "closed_error": 0, "cancelled": 0}
+
+
+@web.route_sse("/events")
+async def events(rq):
+    await rq.w(None, retry=1500)
+    await rq.w("first")
+    await rq.w("line one\nline two\r\nline three", id=2, event="multi")
+    await rq.w(b"bytes too", id="x3")
+    await rq.w("trailing newline\n", event="edge")
+    # returning ends the stream
+
+
+@web.route_sse("/resume")
+async def resume(rq):
+    await rq.w("%s|%s" % (rq.last_event_id, rq.headers.get("last-event-id")), event="resume")
+
+
+@web.route_sse("/bad-id")
+async def bad_id(rq):
+    try:
+        await rq.w("x", id="two\nlines")
+    except ValueError:
+        await rq.w("ValueError for a multi-line id")
+
+
+async def _count(kind, body):
+    stats["active"] += 1
+    try:
+        await body
+    except OSError:  # web.ConnectionClosed
+        stats["closed_error"] += 1
+    except asyncio.CancelledError:
+        stats["cancelled"] += 1
+        raise
+    finally:
+        stats["active"] -= 1
+        stats["ended"] += 1
+
+
+async def _ticks(rq):
+    n = 0
+    while True:
+        await rq.w("tick %d" % n, id=n)
+        n += 1
+        await asyncio.sleep(0.02)
+
+
+@web.route_sse("/clock")
+async def clock(rq):
+    await _count("clock", _ticks(rq))
+
+
+@web.route_sse("/quiet", keepalive=1)
+async def quiet(rq):
+    # sends nothing: only keep-alive comments flow; waits until the client leaves
+    await _count("quiet", asyncio.Event().wait())
+
+
+@web.route("GET", "/stats")
+async def stats_page(rq):
+    rq.header_json()
+    await rq.w(json.dumps(stats))
+
+
+web.run_forever()
