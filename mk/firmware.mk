@@ -59,9 +59,12 @@ export WIFI_SSID WIFI_PASSWORD
 # --- outputs ---------------------------------------------------------------------
 _VARIANT_SUFFIX := $(if $(BOARD_VARIANT),-$(BOARD_VARIANT))
 FW_NAME   := $(BOARD)$(_VARIANT_SUFFIX)
-# Build directories live inside the MicroPython tree, apart from its own.
-ESP32_BUILD := build-aiowebserver-$(FW_NAME)
-UNIX_BUILD  := build-aiowebserver
+# Build directories: in this checkout's build/ (git-ignored), one per
+# MicroPython tree, so two checkouts or two trees never share stale objects
+# (MicroPython reuses a frozen .mpy that is newer than its source).
+MPY_TREE_ID := $(shell printf '%s' '$(MPY_TREE)' | cksum | cut -d' ' -f1)
+ESP32_BUILD := $(CURDIR)/build/esp32-$(FW_NAME)-$(MPY_TREE_ID)
+UNIX_BUILD  := $(CURDIR)/build/unix-$(MPY_TREE_ID)
 # No btree, TLS or FFI: no submodules beyond micropython-lib to fetch or build.
 UNIX_FLAGS   = BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
 FW_LOG_DIR  := build
@@ -147,7 +150,7 @@ endif
 	@mkdir -p firmware
 	@mpv=$$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)); \
 	  out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$$mpv.bin; \
-	  cp "$(MPY_TREE)/ports/esp32/$(ESP32_BUILD)/firmware.bin" $$out && \
+	  cp "$(ESP32_BUILD)/firmware.bin" $$out && \
 	  echo "$$out: write it with: make flash BOARD=$(BOARD) PORT=... (esptool at $(BOARD_FLASH_OFFSET))"
 
 flash: ## write the newest firmware/ image to the board: make flash PORT=/dev/ttyUSB0 [BOARD=...] [FIRMWARE=file.bin]
@@ -198,5 +201,5 @@ unix: ## build MicroPython's unix port with the same manifest frozen -> firmware
 	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" $(UNIX_FLAGS) submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
 	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) $(UNIX_FLAGS))
 	@mkdir -p firmware
-	@cp "$(MPY_TREE)/ports/unix/$(UNIX_BUILD)/micropython" $(FW_LOG_DIR)/micropython-unix.tmp && mv -f $(FW_LOG_DIR)/micropython-unix.tmp firmware/micropython-unix
+	@cp "$(UNIX_BUILD)/micropython" $(FW_LOG_DIR)/micropython-unix.tmp && mv -f $(FW_LOG_DIR)/micropython-unix.tmp firmware/micropython-unix
 	@echo "firmware/micropython-unix: MicroPython $$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)) with aiowebserver frozen"
