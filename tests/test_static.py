@@ -457,3 +457,49 @@ def test_importing_the_package_does_not_load_static(runtime):
     full.update(env)
     out = subprocess.run(argv, env=full, capture_output=True, timeout=30, cwd=ROOT).stdout
     assert out.strip() == b"False"
+
+
+# ---- the example, in a real browser ----
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_the_static_example_in_a_real_browser_lists_serves_gzips_and_revalidates(start_app, runtime):
+    from helpers import ROOT
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium missing: make browser")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    app = start_app(os.path.join(ROOT, "examples", "static.py"), heap=roomy(runtime))
+    url = app.url
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            seen = []
+            page.on("response", lambda r: seen.append((r.url[len(url):], r.status, r.headers.get("content-encoding"))))
+            page.goto(url + "/")
+            # the listing: links and sizes, the .gz file under its served name
+            assert page.locator("a").all_inner_texts() == [
+                "app.js", "data.json", "docs/", "hello.txt", "logo.svg", "notes.html", "page.html", "style.css"]
+            assert "505 B" in page.inner_text("body") and "(gzip)" in page.inner_text("body")
+            page.click("text=page.html")
+            page.wait_for_selector("#status.ok", timeout=10000)  # app.js ran, data.json parsed
+            assert page.eval_on_selector("h1", "e => getComputedStyle(e).color") == "rgb(20, 90, 160)"
+            assert page.eval_on_selector("img", "e => e.naturalWidth") == 120
+            del seen[:]
+            page.reload()
+            page.wait_for_selector("#status.ok", timeout=10000)
+            revalidated = {path for path, status, _ in seen if status == 304}
+            assert {"/style.css", "/app.js", "/logo.svg"} <= revalidated
+            del seen[:]
+            page.click("text=notes.html")
+            assert page.inner_text("h1") == "Notes (from notes.html.gz)"
+            assert ("/notes.html", 200, "gzip") in seen
+            page.goto(url + "/docs")
+            assert page.url == url + "/docs/" and page.inner_text("h1") == "docs/index.html"
+        finally:
+            browser.close()
+    assert app.alive()
