@@ -403,6 +403,7 @@ def measure(label, start_server, measure_once):
     except NotAvailable as e:
         log("  %-24s %s" % (label, e))
         return str(e)
+    server.name = label.split()[-1]
     try:
         with server:
             value = measure_once(server)
@@ -554,14 +555,23 @@ def flash_figures(layouts, results):
             status, _, body = http_get(server.port, "/modules")
             if status != 200:
                 raise NotAvailable("n/a (GET /modules answered %d)" % status)
-            return [m for m in body.decode().split() if m in layouts.mpy_sizes]
+            words = body.decode().split()
+            return {"heap": int(words[0]), "modules": [m for m in words[1:] if m in layouts.mpy_sizes]}
 
-        modules = measure("modules of hello", lambda: Server("hello_modules.py", layouts.mpy), loaded)
-        if isinstance(modules, list):
+        serving = measure("hello server (.mpy)", lambda: Server("hello_modules.py", layouts.mpy), loaded)
+        if isinstance(serving, dict):
+            modules = serving["modules"]
             flash["aiowebserver_hello_path"] = sum(layouts.mpy_sizes[m] for m in modules)
             flash["aiowebserver_hello_modules"] = modules
+            results.setdefault("heap_serving_bytes", {})["aiowebserver_mpy"] = serving["heap"]
         else:
-            flash["aiowebserver_hello_path"] = modules
+            flash["aiowebserver_hello_path"] = serving
+            results.setdefault("heap_serving_bytes", {})["aiowebserver_mpy"] = serving
+        if os.access(FROZEN_BINARY, os.X_OK):
+            serving = measure("hello server (frozen)", lambda: Server(
+                "hello_modules.py", ".frozen", binary=FROZEN_BINARY), loaded)
+            results["heap_serving_bytes"]["aiowebserver_frozen"] = \
+                serving["heap"] if isinstance(serving, dict) else serving
         flash["aiowebserver_modules"] = layouts.mpy_sizes
     else:
         flash["aiowebserver_total"] = flash["aiowebserver_hello_path"] = "n/a (package missing)"
@@ -658,9 +668,11 @@ def stream_figures(layouts, cfg, results):
             raise NotAvailable("n/a (feature missing)")
         if status != 200 or len(body) != STATIC_SIZE:
             raise NotAvailable("n/a (GET /big.bin answered %d with %d bytes)" % (status, len(body)))
-        r = run_wrk(server.url + "/big.bin", 1, cfg["stream_seconds"])
+        r = run_wrk(server.url + "/big.bin", 1, cfg["stream_seconds"], server)
         if r["errors"]:
             raise NotAvailable("n/a (%d errors)" % r["errors"])
+        if r.get("cpu_us"):  # MB per second of server CPU time
+            static_cpu[server.name].append(STATIC_SIZE / r["cpu_us"])
         return r["rps"] * STATIC_SIZE / 1e6
 
     def sse_once(server):
@@ -669,6 +681,7 @@ def stream_figures(layouts, cfg, results):
     def ws_once(server):
         return ws_client(server.port, cfg["ws_round_trips"], timeout=30)
 
+    static_cpu = {name: [] for name in static_servers}
     table = [("static_mbps", static_servers, static_once), ("sse_events_per_s", sse_servers, sse_once),
              ("ws_round_trips_per_s", ws_servers, ws_once)]
     runs = {key: {name: [] for name in servers} for key, servers, _ in table}
@@ -681,6 +694,8 @@ def stream_figures(layouts, cfg, results):
                     servers[name] = unavailable(value)  # don't retry a missing feature
     for key, _, _ in table:
         results[key] = {name: {"median": median_of(v), "runs": v} for name, v in runs[key].items()}
+    results["static_mb_per_cpu_second"] = {name: median_of(v) if v else "n/a"
+                                           for name, v in static_cpu.items()}
 
 
 # ---------------------------------------------------------------- targets and table
@@ -822,6 +837,9 @@ def markdown_table(results, targets, meta):
          "%s / %s / %s" % (kib(beyond.get("aiowebserver_py")), kib(beyond.get("aiowebserver_mpy")),
                            kib(beyond.get("aiowebserver_frozen"))),
          "microdot %s / %s / –" % (kib(beyond.get("microdot_py")), kib(beyond.get("microdot_mpy"))), ""),
+        ("heap in use by a hello server after one request: .mpy / frozen",
+         "%s / %s" % (kib(k("heap_serving_bytes", {}).get("aiowebserver_mpy")),
+                      kib(k("heap_serving_bytes", {}).get("aiowebserver_frozen"))), "", ""),
         ("peak heap during import (.py)", kib(peak.get("aiowebserver_py")),
          "microdot %s" % kib(peak.get("microdot_py")), ""),
         ("smallest `-X heapsize` that imports: .py / .mpy",
@@ -837,6 +855,13 @@ def markdown_table(results, targets, meta):
         ("1 MB static file MB/s (`wrk -c1`)", number_text(med(results, "static_mbps", "aiowebserver")),
          "plain readinto/write loop (%d B chunks) %s" % (1024, number_text(med(results, "static_mbps", "plain_loop"))),
          ratio_text(results, "static_mbps", "aiowebserver", "plain_loop").strip(" ()")),
+        ("1 MB static file, MB per second of server CPU",
+         number_text(k("static_mb_per_cpu_second", {}).get("aiowebserver")),
+         "plain loop %s" % number_text(k("static_mb_per_cpu_second", {}).get("plain_loop")),
+         "%.2f×" % ratio(k("static_mb_per_cpu_second", {}).get("aiowebserver"),
+                         k("static_mb_per_cpu_second", {}).get("plain_loop"))
+         if ratio(k("static_mb_per_cpu_second", {}).get("aiowebserver"),
+                  k("static_mb_per_cpu_second", {}).get("plain_loop")) else ""),
         ("SSE events/s to one client", number_text(med(results, "sse_events_per_s", "aiowebserver")),
          "microdot %s · raw loop %s" % (number_text(med(results, "sse_events_per_s", "microdot")),
                                         number_text(med(results, "sse_events_per_s", "raw"))),

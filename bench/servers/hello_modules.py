@@ -1,5 +1,7 @@
-# hello.py plus GET /modules, which answers the names in sys.modules: asked
-# after one GET /, it tells which modules serving a Hello request loads.
+# hello.py plus GET /modules, which answers "<heap in use> <names in
+# sys.modules>": asked after one GET /, it tells which modules serving a Hello
+# request loads, and how much heap the running server holds (after a collect).
+import gc
 import sys
 
 import aiowebserver as web
@@ -12,7 +14,8 @@ async def hello(rq):
 
 @web.route("GET", "/modules")
 async def modules(rq):
-    await rq.w(" ".join(sorted(sys.modules)))
+    gc.collect()
+    await rq.w("%d %s" % (gc.mem_alloc(), " ".join(sorted(sys.modules))))
 
 
 web.run_forever()
