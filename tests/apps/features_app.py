@@ -5,8 +5,6 @@ import gc
 import json
 import os
 import aiowebserver as web
-from aiowebserver.cors import cors
-from aiowebserver.auth import basic_auth
 
 web.limits.max_body = 1100000  # uploads up to ~1 MB
 web.limits.idle_timeout = 2
@@ -187,8 +185,8 @@ async def bad_cookies(rq):
 
 # ---- CORS ----
 
-cors(origins=["http://allowed.example"], credentials=True, expose=["X-Count"], prefix="/api/")
-cors(prefix="/pub/", max_age=60)
+web.cors(origins=["http://allowed.example"], credentials=True, expose=["X-Count"], prefix="/api/")
+web.cors(prefix="/pub/", max_age=60)
 
 
 @web.route("GET", "/api/data")
@@ -215,7 +213,7 @@ async def pub_boom(rq):
 # ---- Basic auth ----
 
 @web.route("GET", "/admin")
-@basic_auth("admin", "s3cret:with colon", realm="Device")
+@web.basic_auth("admin", "s3cret:with colon", realm="Device")
 async def admin(rq):
     await rq.w("welcome " + rq.user)
 
@@ -228,7 +226,7 @@ def check(name, password):
 
 
 @web.route("GET", "/who")
-@basic_auth(check=check)
+@web.basic_auth(check=check)
 async def who(rq):
     await rq.w("you are " + rq.user)
 
@@ -282,6 +280,17 @@ async def upload_skip(rq):
         if part.name == "half":
             names.append((await part.read(3)).decode())
     await send_json(rq, names)
+
+
+@web.route("GET", "/stream")
+async def stream(rq):
+    for i in range(3):
+        await rq.w("part%d;" % i)  # several writes: chunked
+
+
+@web.route("POST", "/form")
+async def form(rq):
+    await send_json(rq, await rq.decode_postform_data())
 
 
 @web.route("GET", "/heap")
