@@ -3,9 +3,9 @@
 import asyncio
 from .router import route
 try:
-    from time import ticks_ms, ticks_diff
+    from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:
-    from .clock import ticks_ms, ticks_diff
+    from .clock import ticks_ms, ticks_add, ticks_diff
 
 try:
     from micropython import const
@@ -30,26 +30,70 @@ def _field(value):
     return value
 
 
-class EventStream:
-    # The `rq` of an SSE handler: rq.method/path/query/headers as usual, and
-    # `await rq.w(data, id=None, event=None, retry=None)` sends one event.
-    # One per stream; other attributes come from the connection's Request.
+class Stream:
+    # What the `rq` of SSE and WebSocket handlers share: the request's
+    # attributes, other ones from the connection's Request, and writes
+    # serialised by a lock, usable from any task.
 
-    def __init__(self, rq, keepalive):
+    def __init__(self, rq):
         self._rq = rq
         self.method = rq.method
         self.path = rq.path
         self.query = rq.query
         self.headers = rq.headers
         self.params = rq.params
-        self.last_event_id = rq.headers.get("last-event-id")
-        self.closed = False
-        self._keepalive = keepalive
+        self.closed = False  # True once nothing more can be sent
         self._lock = asyncio.Lock()
-        self._last = ticks_ms()  # when something was last sent
+        self._sender = None  # the task in drain(), if any
+        self._kill = False
 
     def __getattr__(self, name):
         return getattr(self._rq, name)
+
+    async def _drain(self):
+        # With the lock held. A drain stalled past the write timeout ends the
+        # connection (watchdog); _end() then wakes this task.
+        rq = self._rq
+        self._write_deadline(ticks_add(ticks_ms(), rq._limits.write_timeout * 1000))
+        self._sender = asyncio.current_task()
+        try:
+            await rq._writer.drain()
+        except asyncio.CancelledError:
+            if not self._kill:
+                raise
+            if hasattr(self._sender, "uncancel"):
+                self._sender.uncancel()
+            raise ConnectionClosed("peer went away")
+        except OSError:
+            self.closed = True
+            raise ConnectionClosed("peer went away")
+        finally:
+            self._sender = None
+            self._write_deadline(None)
+
+    def _write_deadline(self, ticks):
+        self._rq._deadline = ticks
+
+    def _end(self):
+        # The connection is over: a task blocked sending gets ConnectionClosed
+        # (MicroPython does not wake it when the socket closes).
+        self.closed = True
+        t = self._sender
+        if t is not None and t is not asyncio.current_task():
+            self._kill = True
+            t.cancel()
+
+
+class EventStream(Stream):
+    # The `rq` of an SSE handler: `await rq.w(data, id=None, event=None,
+    # retry=None)` sends one event; rq.last_event_id is the browser's
+    # Last-Event-ID header (None on a first connection).
+
+    def __init__(self, rq, keepalive):
+        super().__init__(rq)
+        self.last_event_id = rq.headers.get("last-event-id")
+        self._keepalive = keepalive
+        self._last = ticks_ms()  # when something was last sent
 
     async def w(self, data, id=None, event=None, retry=None):
         # One event. Lines of data become `data:` lines; data None sends only
@@ -79,10 +123,10 @@ class EventStream:
                 raise ConnectionClosed("event stream closed")
             try:
                 rq._send_body(frame)
-                await rq._drain()  # the watchdog ends a stalled client
             except OSError:
                 self.closed = True
                 raise ConnectionClosed("client went away")
+            await self._drain()
             self._last = ticks_ms()
 
     async def _read(self):
@@ -135,7 +179,7 @@ async def _serve(rq, handler, keepalive):
     except ConnectionClosed:
         pass  # the client went away: a normal end of the stream
     finally:
-        es.closed = True
+        es._end()
         watcher.cancel()
 
 

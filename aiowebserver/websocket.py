@@ -9,7 +9,7 @@ try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:
     from .clock import ticks_ms, ticks_add, ticks_diff
-from .sse import ConnectionClosed
+from .sse import ConnectionClosed, Stream
 
 try:
     from micropython import const
@@ -87,21 +87,14 @@ def _close_code_ok(code):
     return 1000 <= code <= 1014 and code not in (1004, 1005, 1006) or 3000 <= code <= 4999
 
 
-class WebSocket:
+class WebSocket(Stream):
     # The `rq` of a WebSocket handler: rq.method/path/query/headers of the
     # upgrade request, rq.protocol (the chosen subprotocol or None), rq.closed,
     # and coroutines w(data), ping(data=b''), close(code=1000, reason='').
-    # One per connection; other attributes come from the connection's Request.
 
     def __init__(self, rq, handler, protocol, max_message, ping_interval, ping_timeout):
-        self._rq = rq
-        self.method = rq.method
-        self.path = rq.path
-        self.query = rq.query
-        self.headers = rq.headers
-        self.params = rq.params
+        super().__init__(rq)
         self.protocol = protocol
-        self.closed = False  # True once no more messages can be sent
         self._handler = handler
         self._max = max_message
         self._ping = ping_interval
@@ -112,14 +105,10 @@ class WebSocket:
         self._mv = rq._mv
         self._s = rq._start  # unconsumed bytes are _buf[_s:_e]
         self._e = rq._end
-        self._lock = asyncio.Lock()
         self._rdl = None  # read deadline (ticks) while waiting for the peer
         self._wdl = None  # write deadline while a frame is being sent
         self._closing = None  # ticks by which the peer must answer our close
         self._code = 1006  # close code the handler's close event reports
-
-    def __getattr__(self, name):
-        return getattr(self._rq, name)
 
     # ---- sending (any task) ----
 
@@ -168,24 +157,25 @@ class WebSocket:
             head = _frame_header(opcode, n)
             w = self._w
             try:
-                self._wdl = ticks_add(ticks_ms(), self._rq._limits.write_timeout * 1000)
-                self._arm()
                 if n < _SMALL:
                     w.write(head + payload)
                 else:
-                    # in slices: the stream never holds a copy of a big payload
                     w.write(head)
-                    mv = memoryview(payload)
-                    for i in range(0, n, _SLICE):
-                        w.write(mv[i : i + _SLICE])
-                        await w.drain()
-                await w.drain()
             except OSError:
                 self.closed = True
                 raise ConnectionClosed("peer went away")
-            finally:
-                self._wdl = None
-                self._arm()
+            if n >= _SMALL:
+                # in slices: the stream never holds a copy of a big payload
+                mv = memoryview(payload)
+                for i in range(0, n, _SLICE):
+                    w.write(mv[i : i + _SLICE])
+                    await self._drain()
+            else:
+                await self._drain()
+
+    def _write_deadline(self, ticks):
+        self._wdl = ticks
+        self._arm()
 
     # ---- receiving (the connection's task) ----
 
@@ -404,9 +394,12 @@ class WebSocket:
 
     async def _pinger(self):
         # Server pings: a live peer answers, which keeps the read deadline away.
-        while True:
-            await asyncio.sleep(self._ping)
-            await self.ping()
+        try:
+            while True:
+                await asyncio.sleep(self._ping)
+                await self.ping()
+        except ConnectionClosed:
+            pass
 
     async def _run(self):
         rq = self._rq
@@ -431,7 +424,7 @@ class WebSocket:
         except OSError:
             broken = True
         finally:
-            self.closed = True
+            self._end()
             if pinger is not None:
                 pinger.cancel()
             rq._start = rq._end = 0  # nothing for the HTTP loop to answer

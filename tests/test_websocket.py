@@ -404,6 +404,15 @@ def test_a_task_sending_to_a_closed_socket_gets_connection_closed(ws_app):
         ["close", "ticker stopped"], ["ticker stopped", "close"])
 
 
+def test_a_task_sending_to_a_client_that_never_reads_gets_connection_closed(ws_app):
+    # write_timeout is 3 s in the app: the stalled send ends the socket, the task hears of it
+    with raw_ws(ws_app, "/flood?stalled") as s:
+        log = poll(ws_app.log, lambda log: "flood stopped stalled" in log, timeout=20)
+        assert "flood stopped stalled" in log
+        assert log.count("flood closed stalled") == 1
+    assert ws_app.alive()
+
+
 def test_server_pings_detect_a_dead_peer(ws_app):
     # /pinger pings every second and gives up one second after a silent peer's deadline
     with raw_ws(ws_app, "/pinger?dead") as s:

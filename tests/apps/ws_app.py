@@ -99,6 +99,24 @@ async def ticker(rq, evt):
         seen[rq.query].append("close")
 
 
+async def _flood(rq, name):
+    block = b"x" * 8192
+    try:
+        while True:
+            await rq.w(block)
+    except OSError:  # web.ConnectionClosed
+        say("flood stopped", name)
+
+
+@web.route_ws("/flood", ping_interval=0)
+async def flood(rq, evt):
+    # a task that sends as fast as it can to a client that never reads
+    if evt["type"] == "open":
+        asyncio.create_task(_flood(rq, rq.query))
+    elif evt["type"] == "close":
+        say("flood closed", rq.query, evt["code"])
+
+
 @web.route_ws("/pinger", ping_interval=1, ping_timeout=1)
 async def pinger(rq, evt):
     if evt["type"] == "close":
