@@ -82,8 +82,8 @@ JOBS    ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 
 # $(call fw_need_port): one-line failure when PORT is unset or not there.
 define fw_need_port
-	@test -n "$(PORT)" || { echo "error: PORT is not set: make $@ PORT=/dev/ttyUSB0 (Linux), /dev/cu.usbserial-0001 (macOS), COM4 (Windows) or socket://host:port; list ports with: $(MPREMOTE) connect list"; exit 1; }
-	@case "$(PORT)" in /dev/*) test -e "$(PORT)" || { echo "error: serial port $(PORT) not found: is the board plugged in? list ports with: $(MPREMOTE) connect list"; exit 1; };; esac
+	@test -n "$(PORT)" || { echo "error: PORT is not set: make $@ PORT=/dev/ttyUSB0 (Linux), /dev/cu.usbserial-0001 (macOS), COM4 (Windows) or socket://host:port; list ports with: $(MPREMOTE) devs"; exit 1; }
+	@case "$(PORT)" in /dev/*) test -e "$(PORT)" || { echo "error: serial port $(PORT) not found: is the board plugged in? list ports with: $(MPREMOTE) devs"; exit 1; };; esac
 endef
 
 # $(call fw_need_tool,path,how to get it)

@@ -373,7 +373,7 @@ def test_a_missing_serial_port_fails_with_one_line(target):
     assert status != 0
     assert cause(out) == [
         "error: serial port /dev/ttyNOSUCHPORT not found: is the board plugged in? "
-        "list ports with: .venv/bin/mpremote connect list"
+        "list ports with: .venv/bin/mpremote devs"
     ], out
 
 
