@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import read_response
+from helpers import ROOT, read_response
 
 
 @pytest.fixture
@@ -532,3 +532,128 @@ def test_a_1mb_upload_goes_to_a_file_through_a_heap_of_64kb(start_app, runtime, 
     status, _, res = app.request("POST", "/up", body=body, headers=headers, timeout=60)
     assert (status, res) == (200, b"%d" % len(data)), app.log()
     assert (tmp_path / "upload.bin").read_bytes() == data
+
+
+# ---- the examples ----
+
+def example(start_app, runtime, name, **kw):
+    # examples are compiled from source at start: more than a 64 KB heap
+    heap = "128k" if runtime in ("mpy", "frozen") else None
+    return start_app(os.path.join(ROOT, "examples", name), heap=heap, **kw)
+
+
+def test_cors_auth_example_answers_its_dashboards_preflight(start_app, runtime):
+    app = example(start_app, runtime, "cors_auth.py")
+    status, headers, _ = app.request("OPTIONS", "/api/settings", headers={
+        "Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "http://localhost:8080"
+    assert headers["access-control-allow-headers"] == "Content-Type, Authorization"
+    assert headers["access-control-allow-credentials"] == "true"
+    status, headers, body = app.request("GET", "/api/status", headers={"Origin": "http://localhost:8080"})
+    assert status == 200 and json.loads(body)["settings"]["interval"] == 10
+
+
+def test_cors_auth_example_changes_settings_only_with_the_password(start_app, runtime):
+    app = example(start_app, runtime, "cors_auth.py")
+    change = json.dumps({"interval": 5})
+    assert app.request("POST", "/api/settings", body=change)[0] == 401
+    assert app.request("POST", "/api/settings", body=change, headers=basic("admin", "wrong"))[0] == 401
+    assert json.loads(app.request("GET", "/api/status")[2])["settings"]["interval"] == 10
+    status, _, body = app.request("POST", "/api/settings", body=change, headers=basic("admin", "change-me"))
+    assert status == 200 and json.loads(body)["by"] == "admin"
+    assert json.loads(app.request("GET", "/api/status")[2])["settings"]["interval"] == 5
+    status, _, body = app.request("GET", "/admin", headers=basic("admin", "change-me"))
+    assert status == 200 and b"Hello admin" in body
+
+
+def test_upload_example_takes_a_file_and_refuses_one_over_1mb(start_app, runtime, tmp_path):
+    app = example(start_app, runtime, "upload.py", env={"UPLOAD_DIR": str(tmp_path / "up")})
+    data = os.urandom(300000)
+    body, headers = multipart([("file", "../photo 1.jpg", data)])
+    status, _, res = app.request("POST", "/upload", body=body, headers=headers, timeout=60)
+    assert (status, res) == (200, b"saved: photo1.jpg (300000 bytes)\n")
+    assert (tmp_path / "up" / "photo1.jpg").read_bytes() == data
+    assert app.request("GET", "/files")[2] == b"photo1.jpg\n"
+    big, headers = multipart([("file", "big.bin", b"b" * (1024 * 1024 + 1))])
+    status, _, res = app.request("POST", "/upload", body=big, headers=headers, timeout=60)
+    assert (status, res) == (413, b"413: files up to 1048576 bytes\n")
+    assert sorted(os.listdir(tmp_path / "up")) == ["photo1.jpg"]
+
+
+# ---- in a real browser (headless Chromium driven by Playwright) ----
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium missing at %s: run `make browser` (Debian package chromium)" % CHROMIUM)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_the_upload_page_shows_progress_and_saves_the_file(start_app, runtime, browser, tmp_path):
+    app = example(start_app, runtime, "upload.py", env={"UPLOAD_DIR": str(tmp_path / "up")})
+    page = browser.new_page()
+    page.goto(app.url + "/")
+    data = os.urandom(512 * 1024)
+    page.set_input_files("#file", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": data}])
+    page.click("button")
+    page.wait_for_selector("#result:text('200 saved: photo.jpg (524288 bytes)')", timeout=30000)
+    assert page.eval_on_selector("#bar", "b => b.value") == 100
+    assert page.inner_text("#pct") == "100%"
+    page.wait_for_selector("#files:text('photo.jpg')", timeout=10000)
+    assert (tmp_path / "up" / "photo.jpg").read_bytes() == data
+    page.close()
+    assert app.alive()
+
+
+FETCH = """async ([url, init]) => {
+  try {
+    const r = await fetch(url, init);
+    return {status: r.status, text: await r.text(), count: r.headers.get('X-Count')};
+  } catch (e) { return {error: String(e)}; }
+}"""
+
+
+@pytest.fixture
+def two_origins(start_app, uploads, runtime):
+    """Two servers = two origins: the API at api.url allows page.url's origin."""
+    heap = "128k" if runtime in ("mpy", "frozen") else None
+    page = start_app("features_app.py", heap=heap, env={"UPLOAD_DIR": str(uploads)})
+    api = start_app("features_app.py", heap=heap, env={"UPLOAD_DIR": str(uploads), "CORS_ORIGIN": page.url})
+    return page, api
+
+
+def test_a_page_of_an_allowed_origin_can_call_the_api_with_credentials(two_origins, browser):
+    site, api = two_origins
+    page = browser.new_page()
+    page.goto(site.url + "/page")
+    res = page.evaluate(FETCH, [api.url + "/api/data", {"credentials": "include"}])
+    assert res == {"status": 200, "text": '{"data": [1, 2, 3]}', "count": "3"}
+    # DELETE with a custom header is not a simple request: the browser sends a preflight first
+    res = page.evaluate(FETCH, [api.url + "/api/data", {"method": "DELETE", "headers": {"X-Token": "t"}}])
+    assert (res["status"], res["text"]) == (200, "deleted")
+    page.close()
+
+
+def test_a_page_of_another_origin_cannot_read_the_api(two_origins, browser):
+    site, api = two_origins
+    page = browser.new_page()
+    page.goto(api.url + "/page")  # the API server's origin is not allowed by the first server
+    assert "error" in page.evaluate(FETCH, [site.url + "/api/data", {}])
+    assert "error" in page.evaluate(FETCH, [site.url + "/api/data", {"method": "DELETE"}])
+    # paths under the open prefix answer any origin
+    res = page.evaluate(FETCH, [site.url + "/pub/info", {}])
+    assert (res["status"], res["text"]) == (200, "public")
+    page.close()

@@ -185,7 +185,11 @@ async def bad_cookies(rq):
 
 # ---- CORS ----
 
-web.cors(origins=["http://allowed.example"], credentials=True, expose=["X-Count"], prefix="/api/")
+# $CORS_ORIGIN: the browser tests' page, served by another instance of this app
+ORIGINS = ["http://allowed.example"]
+if os.getenv("CORS_ORIGIN"):
+    ORIGINS.append(os.getenv("CORS_ORIGIN"))
+web.cors(origins=ORIGINS, credentials=True, expose=["X-Count"], prefix="/api/")
 web.cors(prefix="/pub/", max_age=60)
 
 
@@ -291,6 +295,11 @@ async def stream(rq):
 @web.route("POST", "/form")
 async def form(rq):
     await send_json(rq, await rq.decode_postform_data())
+
+
+@web.route("GET", "/page")
+async def page(rq):
+    await rq.w("<!doctype html><title>a page</title><p>a page of this origin")
 
 
 @web.route("GET", "/heap")
