@@ -332,4 +332,6 @@ class Request:
                 self._writer.write(b"0\r\n\r\n")
         elif self._clen is None or self._sent < self._clen:
             self._close = True  # close-delimited, or the handler wrote too little
-        await self._drain()
+        self._deadline = ticks_add(ticks_ms(), self._limits.write_timeout * 1000)
+        await self._writer.drain()  # _drain() inlined: the hot path
+        self._deadline = None

@@ -96,27 +96,32 @@ async def _try(rq, handler):
         return False
 
 
-async def dispatch(rq):
+async def hooked(rq):
+    # dispatch() between the before_request and after_request hooks
     for hook in _before:
         await hook(rq)
         if rq._started or rq._pending is not None:
             return  # the hook answered
-    await _route(rq)
+    await dispatch(rq)
     if _after:
         rq._late_ok = True
         for hook in _after:
             await hook(rq)
 
 
-async def _route(rq):
+async def dispatch(rq):
     method = rq.method
     path = rq.path
     head = method == "HEAD"
     allow = None
     for m, handler in _exact.get(path, ()):
         if m == method or (head and m == "GET"):
-            if await _try(rq, handler):
+            try:  # _try() inlined: the hot path
+                await handler(rq)
                 return
+            except Http404:
+                if rq._started or rq._pending is not None:
+                    raise HttpError(500)
         else:
             allow = m if allow is None else allow + ", " + m
     if _params:

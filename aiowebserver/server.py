@@ -4,7 +4,7 @@ import gc
 import sys
 from .http import HttpError
 from .request import Request
-from .router import dispatch
+from .router import dispatch, hooked, _before, _after
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -105,7 +105,10 @@ async def _serve(rq):
         first = False
         rq._deadline = None
         try:
-            await dispatch(rq)
+            if _before or _after:
+                await hooked(rq)
+            else:
+                await dispatch(rq)
             await rq._finish()
         except HttpError as e:
             if rq._started:
@@ -131,7 +134,7 @@ async def _serve(rq):
             await answer_exception(rq, e)
             if rq._started and not rq._close:
                 rq._close = True
-        if rq._close or not await rq._skip_body():
+        if rq._close or (rq._left != 0 and not await rq._skip_body()):
             return
 
 
