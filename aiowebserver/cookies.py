@@ -61,6 +61,8 @@ def get_cookies(rq):
 
 
 def _encode(value):
+    if not isinstance(value, (str, bytes)):
+        value = str(value)  # numbers
     if isinstance(value, str):
         value = value.encode()
     out = None

@@ -10,6 +10,7 @@ _STR = const(0)  # one non-empty segment (the default)
 _INT = const(1)  # one segment of digits, optionally signed: an int
 _PATH = const(2)  # the rest of the path, slashes included (last only)
 _KINDS = {"str": _STR, "string": _STR, "int": _INT, "path": _PATH}
+_NONE = {}  # rq.params of a request no parameter route answered
 
 
 def compile_path(path):
@@ -87,6 +88,7 @@ async def route_params(rq, allow):
             rq.params = values
             if await _try(rq, handler):
                 return True
+            rq.params = _NONE  # passed with Http404: not for the next route
         else:
             allow = m if allow is None else allow + ", " + m
     return allow

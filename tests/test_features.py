@@ -111,6 +111,10 @@ def test_http404_in_a_parameter_route_goes_on_to_the_next_route(app):
     assert app.request("GET", "/maybe/700")[2] == b"big 700"
 
 
+def test_a_route_after_a_passing_parameter_route_sees_no_parameters(app):
+    assert get_json(app, "/pass/5")[1] == {"wildcard": "/pass/5", "params": {}}
+
+
 def test_a_parameter_route_with_another_method_is_405_with_allow(app):
     status, headers, body = app.request("POST", "/led/3")
     assert status == 405
@@ -232,6 +236,11 @@ def test_a_cookie_value_with_special_characters_round_trips(app):
 def test_delete_cookie_expires_it_at_once(app):
     _, pairs, _ = header_lines(app, b"GET /cookies/delete HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     assert ("Set-Cookie", "session=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT") in pairs
+
+
+def test_a_number_as_cookie_value_is_sent_as_text(app):
+    _, pairs, _ = header_lines(app, b"GET /cookies/number HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert ("Set-Cookie", "visits=42; Path=/; HttpOnly; SameSite=Lax") in pairs
 
 
 def test_bad_cookie_names_and_late_cookies_are_errors_for_the_app(app):

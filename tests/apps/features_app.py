@@ -62,6 +62,16 @@ async def maybe_second(rq):
     await rq.w("big %d" % rq.params["n"])
 
 
+@web.route("GET", "/pass/<int:n>")
+async def pass_on(rq):
+    raise web.Http404()  # always: the wildcard below answers
+
+
+@web.route("GET", "/pass/", wildcard=True)
+async def pass_wildcard(rq):
+    await send_json(rq, {"wildcard": rq.path, "params": rq.params})
+
+
 @web.route("GET", "/plain")
 async def plain(rq):
     await send_json(rq, {"params": rq.params})
@@ -154,6 +164,12 @@ async def set_cookies(rq):
     q = await rq.decode_query_data()
     rq.set_cookie(q.get("name", "session"), q.get("value", "abc"))
     rq.set_cookie("prefs", "dark", max_age=3600, path="/app", http_only=False, same_site="Strict", secure=True)
+    await rq.w("set")
+
+
+@web.route("GET", "/cookies/number")
+async def number_cookie(rq):
+    rq.set_cookie("visits", 42)
     await rq.w("set")
 
 
