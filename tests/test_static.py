@@ -191,6 +191,13 @@ def test_without_room_to_decompress_gzip_goes_to_clients_that_did_not_say_no(sta
     assert get(app, "/static/hello.txt")[::2] == (200, b"hello file\n")
 
 
+def test_an_http10_client_without_gzip_gets_the_page_until_the_close(server):
+    data = server.raw(b"GET /static/page.html HTTP/1.0\r\n\r\n", timeout=10)
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"Transfer-Encoding" not in head
+    assert body == PAGE
+
+
 def test_gzip_and_plain_answers_have_different_etags(server):
     zipped = get(server, "/static/page.html", [("Accept-Encoding", "gzip")])[1]["etag"]
     plain = get(server, "/static/page.html")[1]["etag"]
@@ -241,6 +248,13 @@ def test_if_modified_since_with_the_last_modified_date_gets_304(server):
 def test_last_modified_is_the_files_mtime_in_http_date_form(server, site):
     os.utime(str(site / "www" / "hello.txt"), (1700000000, 1700000000))
     assert get(server, "/static/hello.txt")[1]["last-modified"] == "Tue, 14 Nov 2023 22:13:20 GMT"
+
+
+def test_a_file_dated_before_2010_gets_no_last_modified(server, site):
+    # a board whose clock was never set stamps its files near its epoch (2000)
+    os.utime(str(site / "www" / "hello.txt"), (946771200, 946771200))
+    status, headers, _ = get(server, "/static/hello.txt")
+    assert status == 200 and "last-modified" not in headers and headers["etag"]
 
 
 def test_a_timestamp_gives_the_etag_whatever_the_file(server, site):
@@ -358,6 +372,17 @@ def test_no_request_reads_outside_the_directory(server, target):
     assert server.alive()
 
 
+def test_a_symlink_inside_the_folder_is_followed_on_cpython_only(server, site, runtime):
+    # CPython resolves it (os.path.realpath) and serves it when it stays inside;
+    # MicroPython has no realpath/lstat: its unix port refuses every symlink.
+    os.symlink("hello.txt", str(site / "www" / "alias.txt"))
+    status, _, body = get(server, "/static/alias.txt")
+    if runtime == "cpython":
+        assert (status, body) == (200, b"hello file\n")
+    else:
+        assert status == 404
+
+
 def test_an_absolute_path_to_the_secret_is_looked_up_inside(server, site):
     target = "/file?path=" + str(site / "secret.txt").replace("/", "%2F")
     status, _, body = get(server, target)
@@ -439,6 +464,30 @@ def test_a_client_that_vanishes_mid_file_releases_the_lock(server, site):
     s.close()
     status, _, body = server.request("GET", "/static/big.bin", timeout=30)
     assert status == 200 and body == (site / "www" / "big.bin").read_bytes()
+
+
+def test_a_client_that_stops_reading_loses_the_lock_after_the_write_timeout(server, site):
+    huge = os.urandom(1 << 20) * 8  # more than the kernel's socket buffers can hold
+    (site / "www" / "huge.bin").write_bytes(huge)
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.settimeout(30)
+    stalled.connect((server.host, server.port))
+    stalled.sendall(b"GET /static/huge.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert stalled.recv(100).startswith(b"HTTP/1.1 200")
+    # the app's write_timeout is 2 s: the next download waits that long at most
+    started = time.monotonic()
+    status, _, body = server.request("GET", "/static/big.bin", timeout=30)
+    assert status == 200 and body == (site / "www" / "big.bin").read_bytes()
+    assert time.monotonic() - started < 15
+    got = 0
+    while True:  # the stalled download was cut short, not completed
+        chunk = stalled.recv(65536)
+        if not chunk:
+            break
+        got += len(chunk)
+    stalled.close()
+    assert got < len(huge)
 
 
 # ---- size discipline ----

@@ -5,6 +5,7 @@ import aiowebserver as web
 DIR = os.getenv("STATIC_DIR") or "."
 web.limits.idle_timeout = 5
 web.limits.head_timeout = 5
+web.limits.write_timeout = 2
 
 if os.getenv("LOW_MEMORY"):
     # hold the heap until no 32 KB block is left: on-the-fly gunzip cannot run
