@@ -24,7 +24,6 @@ _CLOSE = const(8)
 _PING = const(9)
 _PONG = const(10)
 _XOR = const(256)  # bytes unmasked per big-int XOR (a multiple of 4)
-_SMALL = const(1024)  # below this a frame's header and payload go out in one write
 _SLICE = const(4096)  # bigger payloads are written this much at a time
 
 MAX_MESSAGE = const(4096)  # default size limit of a received message (bytes) -> 1009
@@ -156,21 +155,18 @@ class WebSocket(Stream):
             n = len(payload)
             head = _frame_header(opcode, n)
             w = self._w
+            # the header goes with the (first slice of the) payload: a lone
+            # small segment would wait for the peer's delayed ACK (Nagle)
+            mv = memoryview(payload)
             try:
-                if n < _SMALL:
-                    w.write(head + payload)
-                else:
-                    w.write(head)
+                w.write(head + mv[:_SLICE])
             except OSError:
                 self.closed = True
                 raise ConnectionClosed("peer went away")
-            if n >= _SMALL:
-                # in slices: the stream never holds a copy of a big payload
-                mv = memoryview(payload)
-                for i in range(0, n, _SLICE):
-                    w.write(mv[i : i + _SLICE])
-                    await self._drain()
-            else:
+            await self._drain()
+            # the rest in slices: the stream never holds a copy of a big payload
+            for i in range(_SLICE, n, _SLICE):
+                w.write(mv[i : i + _SLICE])
                 await self._drain()
 
     def _write_deadline(self, ticks):
@@ -506,7 +502,23 @@ async def _upgrade(rq, handler, protocols, max_message, ping_interval, ping_time
     rq._close = True  # after the WebSocket, the connection ends
     rq._writer.write(head)
     await rq._drain()
+    _nodelay(rq._writer)
     await WebSocket(rq, handler, protocol, max_message, ping_interval, ping_timeout)._run()
+
+
+def _nodelay(writer):
+    # Messages go out at once, not after the peer's delayed ACK (Nagle).
+    # CPython's asyncio sets TCP_NODELAY itself; MicroPython's Stream keeps
+    # its socket in .s (unix port: no constants, Linux values 6 and 1).
+    sock = getattr(writer, "s", None)
+    if sock is None:
+        return
+    try:
+        import socket
+
+        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+    except Exception:  # noqa: BLE001  a port without the option: only slower
+        pass
 
 
 def route_ws(

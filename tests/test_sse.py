@@ -155,6 +155,14 @@ def test_many_streams_come_and_go_and_the_server_keeps_serving(sse_app):
     assert sse_app.alive()
 
 
+def test_a_burst_of_events_arrives_complete_and_in_order(sse_app):
+    conn, resp = open_stream(sse_app, "/burst?500")
+    events = read_events(resp)
+    conn.close()
+    assert [e["id"] for e in events] == [str(n) for n in range(500)]
+    assert events[-1]["data"] == "event number 499"
+
+
 def test_head_of_a_stream_gets_the_headers_only(sse_app):
     status, headers, body = sse_app.request("HEAD", "/events")
     assert status == 200 and headers["content-type"] == "text/event-stream" and body == b""

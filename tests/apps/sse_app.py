@@ -65,6 +65,13 @@ async def quiet(rq):
     await _count("quiet", asyncio.Event().wait())
 
 
+@web.route_sse("/burst")
+async def burst(rq):
+    # ?N events as fast as the client takes them, then the stream ends
+    for n in range(int(rq.query or "100")):
+        await rq.w("event number %d" % n, id=n)
+
+
 @web.route("GET", "/stats")
 async def stats_page(rq):
     rq.header_json()
