@@ -4,6 +4,7 @@
 import asyncio
 import gc
 import os
+import sys
 from .http import HttpError
 try:
     from time import ticks_ms, ticks_add
@@ -22,7 +23,7 @@ try:
 except (ImportError, AttributeError):
     _gmtime = None
 
-_MPY = hasattr(asyncio.StreamReader, "readinto")
+_MPY = sys.implementation.name == "micropython"
 # MicroPython's unix port can meet symlinks; it has no lstat/realpath (see _links_ok)
 _POSIX_MPY = _MPY and hasattr(os, "VfsPosix")
 _CHUNK = const(1024)
@@ -376,6 +377,7 @@ async def _stream(rq, src, left, n=0):
     timeout = rq._limits.write_timeout * 1000
     mv = _mv
     sent = 0
+    count = 0
     while True:
         if n:
             data = mv if n == _CHUNK else mv[:n]
@@ -388,7 +390,8 @@ async def _stream(rq, src, left, n=0):
                 sent += n
             rq._deadline = ticks_add(ticks_ms(), timeout)
             await writer.drain()
-            if not _MPY and sent & 0x1FFF == 0:
+            count += 1
+            if not _MPY and not count & 7:
                 await asyncio.sleep(0)  # CPython's drain() does not yield while its buffer is small
         if not left:
             break
