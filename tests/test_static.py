@@ -503,18 +503,17 @@ def test_a_client_that_stops_reading_loses_the_lock_after_the_write_timeout(serv
 
 def test_importing_the_package_does_not_load_static(runtime):
     import subprocess
-    from conftest import _command
-    from helpers import ROOT
+    from helpers import MICROPYTHON, PYTHON, ROOT
 
     if runtime not in ("micropython", "cpython"):
-        pytest.skip("checked on source runtimes")
+        pytest.skip("checked on the source runtimes")
     code = "import sys, aiowebserver; print('aiowebserver.static' in sys.modules)"
-    argv, env = _command(runtime, "-c", None, None)
-    argv = argv[:-1] + ["-c", code]
-    full = dict(os.environ)
-    full.update(env)
-    out = subprocess.run(argv, env=full, capture_output=True, timeout=30, cwd=ROOT).stdout
-    assert out.strip() == b"False"
+    if runtime == "cpython":
+        argv, env = [PYTHON, "-c", code], {"PYTHONPATH": ROOT}
+    else:
+        argv, env = [MICROPYTHON, "-c", code], {"MICROPYPATH": ROOT + ":.frozen"}
+    out = subprocess.run(argv, env=dict(os.environ, **env), capture_output=True, timeout=30, cwd=ROOT)
+    assert out.stdout.strip() == b"False", out.stderr
 
 
 # ---- the example, in a real browser ----
