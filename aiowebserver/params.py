@@ -72,15 +72,22 @@ def match(pattern, parts):
     return values
 
 
-async def route_params(rq, allow):
+def route(path, method, handler):
+    # router.route() for a path with <parameters>
+    from .router import _exact
+
+    _exact.setdefault("<", []).append((compile_path(path), method, handler))
+
+
+async def dispatch(rq, allow):
     # The routes with parameters, for router._route: True once one answered,
     # else the Allow list so far (methods of matching routes).
-    from .router import _params, _try
+    from .router import _exact, _try
 
     method = rq.method
     head = method == "HEAD"
     parts = rq.path.split("/")
-    for pattern, m, handler in _params:
+    for pattern, m, handler in _exact["<"]:
         values = match(pattern, parts)
         if values is None:
             continue
