@@ -11,8 +11,8 @@ class Http404(Exception):
 _exact = {}
 # (prefix, method, handler), in registration order
 _prefix = []
-# (pattern, method, handler) of paths with <parameters>, see params.py
-_params = []
+# Routes with <parameters> live in _exact["<"] (no request path is "<"): a
+# list of (pattern, method, handler), matched by params.dispatch.
 
 
 async def _default_not_found(rq):
@@ -41,12 +41,7 @@ def errorhandler(key):
     def register(handler):
         _errors[key] = handler
         if key == 404:
-
-            async def not_found(rq):
-                rq._status = 404  # preset, as for the other error handlers
-                await handler(rq)
-
-            _not_found[0] = not_found
+            _not_found[0] = handler
         return handler
 
     return register
@@ -67,9 +62,9 @@ def route(method, path, wildcard=False):
         if wildcard:
             _prefix.append((path, method, handler))
         elif "<" in path:
-            from .params import compile_path
+            from .params import route
 
-            _params.append((compile_path(path), method, handler))
+            route(path, method, handler)
         else:
             _exact.setdefault(path, []).append((method, handler))
         return handler
@@ -124,10 +119,10 @@ async def dispatch(rq):
                     raise HttpError(500)
         else:
             allow = m if allow is None else allow + ", " + m
-    if _params:
-        from .params import route_params
+    if "<" in _exact:
+        from .params import dispatch  # params.dispatch: the <parameter> routes
 
-        allow = await route_params(rq, allow)
+        allow = await dispatch(rq, allow)
         if allow is True:
             return  # answered
     for prefix, m, handler in _prefix:
@@ -142,4 +137,5 @@ async def dispatch(rq):
             allow += ", HEAD"
         rq._allow = allow
         raise HttpError(405)
+    rq._status = 404  # preset for the not-found handler, like errorhandler(404)'s
     await _not_found[0](rq)
