@@ -30,6 +30,27 @@ def _field(value):
     return value
 
 
+_live = [0]  # SSE and WebSocket connections open now
+
+
+async def streams_left(rq):
+    # True when one more long-lived stream may start. Streams hold their
+    # connection slot for hours: limits.max_streams of them at most (default:
+    # max_connections - 2), so plain requests (the page itself) still get in.
+    lim = rq._limits
+    most = getattr(lim, "max_streams", None)
+    if most is None:
+        most = lim.max_connections - 2
+    if _live[0] < most:
+        return True
+    rq.return_status(503)
+    rq._add_header("Retry-After", "5")
+    rq._close = True  # free this connection's slot too
+    rq.header_text()
+    await rq.w("503 Service Unavailable: too many live streams\n")
+    return False
+
+
 class Stream:
     # What the `rq` of SSE and WebSocket handlers share: the request's
     # attributes, other ones from the connection's Request, and writes
@@ -46,6 +67,8 @@ class Stream:
         self._lock = asyncio.Lock()
         self._sender = None  # the task in drain(), if any
         self._kill = False
+        self._counted = True  # in _live until _end()
+        _live[0] += 1
 
     def __getattr__(self, name):
         return getattr(self._rq, name)
@@ -77,6 +100,9 @@ class Stream:
     def _end(self):
         # The connection is over: a task blocked sending gets ConnectionClosed
         # (MicroPython does not wake it when the socket closes).
+        if self._counted:
+            self._counted = False
+            _live[0] -= 1
         self.closed = True
         t = self._sender
         if t is not None and t is not asyncio.current_task():
@@ -165,6 +191,8 @@ class EventStream(Stream):
 
 
 async def _serve(rq, handler, keepalive):
+    if not await streams_left(rq):
+        return
     rq._add_header("Content-Type", "text/event-stream")
     rq._add_header("Cache-Control", "no-cache")
     rq._close = True  # the stream ends the connection

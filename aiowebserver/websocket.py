@@ -9,7 +9,7 @@ try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:
     from .clock import ticks_ms, ticks_add, ticks_diff
-from .sse import ConnectionClosed, Stream
+from .sse import ConnectionClosed, Stream, streams_left
 
 try:
     from micropython import const
@@ -119,20 +119,27 @@ class WebSocket(Stream):
             await self._send(_BINARY, data)
 
     async def ping(self, data=b""):
+        # The peer answers with a pong (nothing to await: any byte from the
+        # peer proves it alive). At most 125 bytes of data.
+        if len(data) > 125:
+            raise ValueError("ping data over 125 bytes")
         await self._send(_PING, data)
 
     async def close(self, code=1000, reason=""):
         # Starts the close handshake; the handler then gets its close event.
+        # reason: at most 123 bytes of UTF-8.
+        payload = code.to_bytes(2, "big") + reason.encode()
+        if len(payload) > 125:
+            raise ValueError("close reason over 123 bytes")
         if self.closed:
             return
-        payload = code.to_bytes(2, "big") + reason.encode()
         self._closing = ticks_add(ticks_ms(), CLOSE_TIMEOUT * 1000)
         if self._rdl is not None:
             self._rdl = self._closing
             self._arm()
         self._code = code
         try:
-            await self._send(_CLOSE, payload[:125])
+            await self._send(_CLOSE, payload)
         except ConnectionClosed:
             pass
 
@@ -489,6 +496,8 @@ async def _upgrade(rq, handler, protocols, max_message, ping_interval, ping_time
         ok = False
     if not ok:
         await _refuse(rq, 400)
+        return
+    if not await streams_left(rq):
         return
     protocol = _choose(protocols, h.get("sec-websocket-protocol"))
     rq._status = 101

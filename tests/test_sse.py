@@ -166,3 +166,15 @@ def test_a_burst_of_events_arrives_complete_and_in_order(sse_app):
 def test_head_of_a_stream_gets_the_headers_only(sse_app):
     status, headers, body = sse_app.request("HEAD", "/events")
     assert status == 200 and headers["content-type"] == "text/event-stream" and body == b""
+
+
+def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(sse_app):
+    streams = [open_stream(sse_app, "/quiet") for _ in range(6)]
+    try:
+        assert all(resp.status == 200 for conn, resp in streams)
+        status, headers, _ = sse_app.request("GET", "/quiet")
+        assert status == 503 and headers["retry-after"] == "5"
+        assert sse_app.request("GET", "/stats")[0] == 200
+    finally:
+        for conn, resp in streams:
+            conn.close()

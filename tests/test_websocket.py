@@ -448,3 +448,33 @@ def test_server_stop_closes_websockets_with_1001_and_one_close_event(ws_app):
     run(client())
     ws_app.proc.wait(10)
     assert ws_app.log().count("closed stop 1001") == 1
+
+
+def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(start_app):
+    # 8 connections (the default): at most 6 of them long-lived, so the page itself always loads.
+    # A WebSocket holds about 6 KB of MicroPython heap (1 KB of it the head buffer).
+    ws_app = start_app(APP, heap="256k")
+    async def client():
+        socks = [await connect(url(ws_app, "/echo")) for _ in range(6)]
+        try:
+            with pytest.raises(websockets.InvalidStatus) as info:
+                await connect(url(ws_app, "/echo"))
+            assert info.value.response.status_code == 503
+            loop = asyncio.get_running_loop()
+            status = (await loop.run_in_executor(None, ws_app.request, "GET", "/seen?x"))[0]
+            assert status == 200
+            await socks.pop().close()
+            deadline = time.monotonic() + 10
+            while True:  # the freed slot is counted when the server has closed that socket
+                try:
+                    socks.append(await connect(url(ws_app, "/echo")))
+                    break
+                except websockets.InvalidStatus:
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.05)  # polling interval of a bounded wait
+            await socks[-1].send("still fine")
+            assert await socks[-1].recv() == "still fine"
+        finally:
+            for s in socks:
+                await s.close()
+    run(client())
