@@ -527,7 +527,8 @@ def test_the_static_example_in_a_real_browser_lists_serves_gzips_and_revalidates
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium missing: make browser")
     sync_api = pytest.importorskip("playwright.sync_api")
-    app = start_app(os.path.join(ROOT, "examples", "static.py"), heap=roomy(runtime))
+    # a browser opens six connections at once: the 64k heaps get some room
+    app = start_app(os.path.join(ROOT, "examples", "static.py"), heap=roomy(runtime, gunzip=True))
     url = app.url
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
