@@ -64,9 +64,14 @@ FW_NAME   := $(BOARD)$(_VARIANT_SUFFIX)
 # (MicroPython reuses a frozen .mpy that is newer than its source).
 MPY_TREE_ID := $(shell printf '%s' '$(MPY_TREE)' | cksum | cut -d' ' -f1)
 ESP32_BUILD := $(CURDIR)/build/esp32-$(FW_NAME)-$(MPY_TREE_ID)
-UNIX_BUILD  := $(CURDIR)/build/unix-$(MPY_TREE_ID)
+UNIX_BUILD   = $(CURDIR)/build/unix-$(MPY_TREE_ID)$(if $(filter 1,$(UNIX_SSL)),-ssl)
 # No btree, TLS or FFI: no submodules beyond micropython-lib to fetch or build.
-UNIX_FLAGS   = BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
+# Without TLS the unix port has no hashlib.sha1 (it comes from mbedtls there;
+# the esp32 port always has it), which WebSocket handshakes need:
+# UNIX_SSL=1 builds with mbedtls (needs the lib/mbedtls submodule).
+UNIX_SSL    ?= 0
+UNIX_FLAGS   = BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=$(UNIX_SSL) MICROPY_PY_FFI=0
+UNIX_SUBMODULES_PRESENT = test -f "$(MPY_TREE)/lib/micropython-lib/README.md"$(if $(filter 1,$(UNIX_SSL)), && test -n "$$(ls -A "$(MPY_TREE)/lib/mbedtls" 2>/dev/null)")
 FW_LOG_DIR  := build
 AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebserver/__init__.py 2>/dev/null)
 # Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
@@ -198,7 +203,7 @@ unix: ## build MicroPython's unix port with the same manifest frozen -> firmware
 	$(call fw_need_tool,cc,install a C compiler (Debian: apt-get install build-essential))
 	$(fw_need_micropython)
 	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
-	@test -f "$(MPY_TREE)/lib/micropython-lib/README.md" || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" $(UNIX_FLAGS) submodules >/dev/null 2>&1; } || { echo "error: $(MICROPY_DIR)/lib/micropython-lib is empty: put micropython-lib there (git submodule update --init lib/micropython-lib)"; exit 1; }
+	@$(UNIX_SUBMODULES_PRESENT) || { test -e "$(MPY_TREE)/.git" && $(SUBMAKE) -C "$(MPY_TREE)/ports/unix" $(UNIX_FLAGS) submodules >/dev/null 2>&1; } || { echo "error: submodules missing in $(MICROPY_DIR): lib/micropython-lib$(if $(filter 1,$(UNIX_SSL)), and lib/mbedtls) (git submodule update --init lib/micropython-lib$(if $(filter 1,$(UNIX_SSL)), lib/mbedtls))"; exit 1; }
 	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) $(UNIX_FLAGS))
 	@mkdir -p firmware
 	@cp "$(UNIX_BUILD)/micropython" $(FW_LOG_DIR)/micropython-unix.tmp && mv -f $(FW_LOG_DIR)/micropython-unix.tmp firmware/micropython-unix
