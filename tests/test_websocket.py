@@ -1,17 +1,18 @@
 """WebSocket routes (RFC 6455) as a strict client (websockets) and raw sockets see them."""
 import asyncio
 import base64
+import hashlib
 import json
 import os
-import socket
 import struct
+import subprocess
 import time
 
 import pytest
 import websockets
 from websockets.asyncio.client import connect
 
-from helpers import read_response
+from helpers import MICROPYTHON, ROOT, read_response
 
 APP = "ws_app.py"
 
@@ -218,6 +219,16 @@ def ws_app_exchange(app, data):
 
 
 # ---- the handshake ----
+
+def test_builds_without_hashlib_sha1_compute_the_same_accept_key():
+    # a unix firmware without SSL has no hashlib.sha1: the handshake falls back to _sha1
+    code = ("import binascii\nfrom aiowebserver.websocket import _sha1\n"
+            "for d in (b'', b'abc', b'x' * 55, b'y' * 56, b'z' * 200):\n"
+            "    print(binascii.hexlify(_sha1(d)).decode())\n")
+    out = subprocess.run([MICROPYTHON, "-c", code], env=dict(os.environ, MICROPYPATH=ROOT + ":.frozen"),
+                         capture_output=True, timeout=30).stdout.decode().split()
+    assert out == [hashlib.sha1(d).hexdigest() for d in (b"", b"abc", b"x" * 55, b"y" * 56, b"z" * 200)]
+
 
 def test_handshake_answer_carries_the_rfc_accept_key(ws_app):
     req = handshake(key="dGhlIHNhbXBsZSBub25jZQ==")
