@@ -14,6 +14,7 @@ _LAZY = {
     "HttpError": "http",
     "route_sse": "sse",
     "route_ws": "websocket",
+    "ConnectionClosed": "sse",
     "cors": "cors",
     "basic_auth": "auth",
 }
