@@ -59,7 +59,7 @@ async def broadcast(message):
     for peer in list(clients):
         try:
             await peer.w(data)
-        except OSError:  # web.ConnectionClosed: that page is gone
+        except web.ConnectionClosed:  # that page is gone
             clients.pop(peer, None)
 
 

@@ -36,7 +36,7 @@ async def _count(kind, body):
     stats["active"] += 1
     try:
         await body
-    except OSError:  # web.ConnectionClosed
+    except web.ConnectionClosed:
         stats["closed_error"] += 1
     except asyncio.CancelledError:
         stats["cancelled"] += 1

@@ -85,7 +85,7 @@ async def _ticker(rq, name):
             await rq.w("tick %d" % n)
             n += 1
             await asyncio.sleep(0.02)
-    except OSError:  # web.ConnectionClosed
+    except web.ConnectionClosed:
         seen[name].append("ticker stopped")
         say("ticker stopped", name)
 
@@ -104,7 +104,7 @@ async def _flood(rq, name):
     try:
         while True:
             await rq.w(block)
-    except OSError:  # web.ConnectionClosed
+    except web.ConnectionClosed:
         say("flood stopped", name)
 
 
