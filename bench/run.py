@@ -583,6 +583,7 @@ def survival_figures(layouts, cfg, results):
     n = cfg["survive_requests"]
     log("survival: smallest -X heapsize where ab -n %d -c 20 gets %d good answers" % (n, n))
     survival = {}
+    details = {}
     candidates = [("aiowebserver_mpy", "hello.py", layouts.mpy, MICROPYTHON),
                   ("microdot_mpy", "microdot_hello.py", layouts.microdot_mpy, MICROPYTHON)]
     if os.access(FROZEN_BINARY, os.X_OK):
@@ -603,14 +604,22 @@ def survival_figures(layouts, cfg, results):
                 with server:
                     r = run_ab(server.url + "/", n, 20, timeout=90)
                     ok = r["good"] == n and server.alive()
-            except NotAvailable:
-                ok = False
+                    why = "%d/%d good%s%s" % (r["good"], n, "" if server.alive() else ", server died",
+                                              ", " + r["detail"] if r["detail"] else "")
+                    errors = [line for line in server.output().splitlines()
+                              if "Error" in line and "Traceback" not in line]
+                    if errors:
+                        why += "; server log: %s (x%d)" % (errors[-1].strip()[:100], len(errors))
+            except NotAvailable as e:
+                ok, why = False, str(e)
             tried[kib] = ok
-            log("  %-20s heapsize=%4dk %s" % (name, kib, "survives" if ok else "fails"))
+            details["%s %dk" % (name, kib)] = "survives" if ok else "fails: " + why
+            log("  %-20s heapsize=%4dk %s" % (name, kib, "survives" if ok else "fails (%s)" % why))
             return ok
 
         survival[name] = bisect_heaps(survives, cfg["survive_probes"])
     results["survival_smallest_heapsize_kib"] = survival
+    results["survival_probes"] = details
 
 
 def bisect_heaps(survives, probes):
