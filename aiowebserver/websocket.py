@@ -24,6 +24,7 @@ _CLOSE = const(8)
 _PING = const(9)
 _PONG = const(10)
 _XOR = const(256)  # bytes unmasked per big-int XOR (a multiple of 4)
+_SMALL = const(1024)  # below this a frame's header and payload go out in one write
 _SLICE = const(4096)  # bigger payloads are written this much at a time
 
 MAX_MESSAGE = const(4096)  # default size limit of a received message (bytes) -> 1009
@@ -162,19 +163,28 @@ class WebSocket(Stream):
             n = len(payload)
             head = _frame_header(opcode, n)
             w = self._w
-            # the header goes with the (first slice of the) payload: a lone
-            # small segment would wait for the peer's delayed ACK (Nagle)
-            mv = memoryview(payload)
             try:
-                w.write(head + mv[:_SLICE])
+                if n < _SMALL:
+                    w.write(head + payload)
+                    await self._drain()
+                    return
+                # TCP_NODELAY (see _nodelay): the header need not share a segment.
+                # Slices: the stream never holds a copy of a big payload.
+                mv = memoryview(payload)
+                w.write(head)
+                for i in range(0, n, _SLICE):
+                    w.write(mv[i : i + _SLICE])
+                    await self._drain()
             except OSError:
                 self.closed = True
                 raise ConnectionClosed("peer went away")
-            await self._drain()
-            # the rest in slices: the stream never holds a copy of a big payload
-            for i in range(_SLICE, n, _SLICE):
-                w.write(mv[i : i + _SLICE])
-                await self._drain()
+            except MemoryError:
+                # part of a frame may be out: the socket cannot go on
+                self.closed = True
+                self._code = 1011
+                if self._rq._task is not asyncio.current_task():
+                    self._rq._task.cancel()
+                raise ConnectionClosed("out of memory while sending")
 
     def _write_deadline(self, ticks):
         self._wdl = ticks

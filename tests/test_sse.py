@@ -168,7 +168,8 @@ def test_head_of_a_stream_gets_the_headers_only(sse_app):
     assert status == 200 and headers["content-type"] == "text/event-stream" and body == b""
 
 
-def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(sse_app):
+def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(start_app):
+    sse_app = start_app(APP, heap="256k")  # six streams of about 6 KB each beside the app's source
     streams = [open_stream(sse_app, "/quiet") for _ in range(6)]
     try:
         assert all(resp.status == 200 for conn, resp in streams)
