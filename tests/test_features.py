@@ -413,6 +413,32 @@ def test_data_that_looks_like_the_boundary_stays_in_the_file(app, uploads):
     assert (uploads / "tricky.bin").read_bytes() == data
 
 
+def test_random_bodies_full_of_near_boundaries_arrive_intact(app, uploads):
+    # 25 seeded random forms: parts of 0..3000 bytes made of CR, LF, '-' and
+    # boundary letters, so delimiter prefixes fall on every buffer offset
+    import random
+    rnd = random.Random(8)
+    boundary = "Bx-"
+    for round_ in range(25):
+        fields = []
+        for i in range(rnd.randint(1, 4)):
+            data = bytes(rnd.choice(b"\r\n-Bx") for _ in range(rnd.randint(0, 3000)))
+            while b"\r\n--" + boundary.encode() in data:
+                data = data.replace(b"\r\n--" + boundary.encode(), b"\r\n-")
+            fields.append(("f%d" % i, "r%d_%d.bin" % (round_, i) if rnd.random() < 0.5 else None, data))
+        body, headers = multipart(fields, boundary=boundary)
+        n = rnd.choice([1, 7, 100, 4096])
+        status, _, res = app.request("POST", "/upload?n=%d" % n, body=body, headers=headers)
+        assert status == 200, (round_, res)
+        got = json.loads(res)
+        assert [p["name"] for p in got] == [f[0] for f in fields]
+        for part, (name, filename, data) in zip(got, fields):
+            if filename is None:
+                assert part["value"].encode() == data, (round_, name)
+            else:
+                assert part["size"] == len(data) and (uploads / filename).read_bytes() == data
+
+
 def test_unread_parts_are_skipped(app):
     body, headers = multipart([("a", None, b"1" * 3000), ("half", None, b"abcdef"), ("c", "c.bin", b"zz")])
     assert json.loads(app.request("POST", "/upload-skip", body=body, headers=headers)[2]) == ["a", "half", "abc", "c"]
