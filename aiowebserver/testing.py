@@ -56,6 +56,8 @@ class TestResponse:
     repeated headers joined with ', '), header_list (every (name, value) as
     sent), body (bytes), text (str), json (decoded body or None), raw bytes."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, raw, method):
         self.raw = raw
         head_end = raw.find(b"\r\n\r\n")

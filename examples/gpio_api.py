@@ -12,8 +12,9 @@
 import json
 import aiowebserver as web
 
-# ESP32-C3 GPIOs that are safe to drive on most boards (8 is the LED on many)
-PINS = (2, 3, 4, 5, 8, 9, 10)
+# ESP32-C3 GPIOs that are safe to drive on most boards (8 is the LED on many);
+# not 9 (the BOOT button pulls it to ground), 12-17 (flash), 18-21 (USB, UART)
+PINS = (2, 3, 4, 5, 6, 7, 8, 10)
 
 try:
     from machine import Pin

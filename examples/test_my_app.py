@@ -35,13 +35,13 @@ def test_writing_a_pin_then_reading_it_back():
 
 
 def test_toggling_a_pin():
-    before = run(client.get("/api/pins/9")).json["value"]
-    res = run(client.post("/api/pins/9/toggle"))
+    before = run(client.get("/api/pins/10")).json["value"]
+    res = run(client.post("/api/pins/10/toggle"))
     assert res.json["value"] == 1 - before
 
 
 def test_a_pin_that_is_not_in_the_list_is_404():
-    res = run(client.get("/api/pins/33"))
+    res = run(client.get("/api/pins/9"))
     assert res.status == 404
     assert "no such pin" in res.json["error"]
 
