@@ -577,6 +577,21 @@ def example(start_app, runtime, name, **kw):
     return start_app(os.path.join(ROOT, "examples", name), heap=heap, **kw)
 
 
+def test_gpio_api_example_reads_writes_and_toggles_simulated_pins(start_app, runtime):
+    app = example(start_app, runtime, "gpio_api.py")
+    status, pins = get_json(app, "/api/pins")
+    assert status == 200 and pins["pins"]["8"] == 0 and "9" not in pins["pins"]
+    status, _, body = app.request("PUT", "/api/pins/8", body=json.dumps({"value": 1}),
+                                  headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (200, {"pin": 8, "value": 1})
+    assert get_json(app, "/api/pins/8")[1] == {"pin": 8, "value": 1}
+    assert json.loads(app.request("POST", "/api/pins/8/toggle")[2]) == {"pin": 8, "value": 0}
+    assert get_json(app, "/api/pins/9")[0] == 404
+    status, _, body = app.request("PUT", "/api/pins/8", body='{"value": 3}')
+    assert (status, json.loads(body)) == (400, {"error": "value must be 0 or 1"})
+    assert b"<title>GPIO</title>" in app.request("GET", "/")[2]
+
+
 def test_cors_auth_example_answers_its_dashboards_preflight(start_app, runtime):
     app = example(start_app, runtime, "cors_auth.py")
     status, headers, _ = app.request("OPTIONS", "/api/settings", headers={
