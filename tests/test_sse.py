@@ -78,14 +78,7 @@ def test_events_carry_data_ids_names_and_retry(sse_app):
 
 
 def test_multi_line_data_is_sent_as_several_data_lines(sse_app):
-    with sse_app.connect() as s:
-        s.sendall(b"GET /events HTTP/1.0\r\n\r\n")  # HTTP/1.0: no chunk framing in the way
-        raw = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            raw += chunk
+    raw = sse_app.raw(b"GET /events HTTP/1.0\r\n\r\n")  # HTTP/1.0: no chunk framing in the way
     assert b"\r\n\r\nretry: 1500\n\n" in raw
     assert b"event: multi\nid: 2\ndata: line one\ndata: line two\ndata: line three\n\n" in raw
 
