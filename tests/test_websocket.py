@@ -182,6 +182,14 @@ def test_a_ping_is_answered_with_a_pong(ws_app):
     run(client())
 
 
+def test_the_app_can_ping_the_client(ws_app):
+    with raw_ws(ws_app, "/track?apping") as s:
+        assert recv_frame(s) == (True, 1, b"hello /track -")
+        s.sendall(frame(1, b"ping"))
+        assert recv_frame(s) == (True, 9, b"server-ping")
+        assert recv_frame(s) == (True, 1, b"pinged")
+
+
 def test_two_chat_clients_both_get_a_broadcast(ws_app):
     async def client():
         async with connect(url(ws_app, "/chat")) as a:
