@@ -67,8 +67,8 @@ ESP32_BUILD := $(CURDIR)/build/esp32-$(FW_NAME)-$(MPY_TREE_ID)
 UNIX_BUILD   = $(CURDIR)/build/unix-$(MPY_TREE_ID)$(if $(filter 1,$(UNIX_SSL)),-ssl)
 # No btree, TLS or FFI: no submodules beyond micropython-lib to fetch or build.
 # Without TLS the unix port has no hashlib.sha1 (it comes from mbedtls there;
-# the esp32 port always has it), which WebSocket handshakes need:
-# UNIX_SSL=1 builds with mbedtls (needs the lib/mbedtls submodule).
+# the esp32 port always has it; websocket.py falls back to its own SHA-1):
+# UNIX_SSL=1 builds with mbedtls, as on the board (needs lib/mbedtls).
 UNIX_SSL    ?= 0
 UNIX_FLAGS   = BUILD=$(UNIX_BUILD) FROZEN_MANIFEST="$(CURDIR)/boards/manifest_unix.py" MICROPY_PY_BTREE=0 MICROPY_PY_SSL=$(UNIX_SSL) MICROPY_PY_FFI=0
 UNIX_SUBMODULES_PRESENT = test -f "$(MPY_TREE)/lib/micropython-lib/README.md"$(if $(filter 1,$(UNIX_SSL)), && test -n "$$(ls -A "$(MPY_TREE)/lib/mbedtls" 2>/dev/null)")
