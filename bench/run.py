@@ -320,8 +320,9 @@ def run_wrk(url, connections, seconds, server=None):
     return result
 
 
-def run_ab(url, requests, concurrency, timeout=120, server=None):
-    cmd = ["ab", "-q", "-r", "-s", "10", "-n", str(requests), "-c", str(concurrency), url]
+def run_ab(url, requests, concurrency, timeout=120, server=None, stall=10):
+    # stall: seconds ab waits for a silent server before giving up the run
+    cmd = ["ab", "-q", "-r", "-s", str(stall), "-n", str(requests), "-c", str(concurrency), url]
     cpu_before = server.cpu_ns() if server else None
     try:
         proc = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True,
@@ -602,7 +603,7 @@ def survival_figures(layouts, cfg, results):
             server = Server(script, path, heap="%dk" % kib, binary=binary)
             try:
                 with server:
-                    r = run_ab(server.url + "/", n, 20, timeout=90)
+                    r = run_ab(server.url + "/", n, 20, timeout=90, stall=3)
                     ok = r["good"] == n and server.alive()
                     why = "%d/%d good%s%s" % (r["good"], n, "" if server.alive() else ", server died",
                                               ", " + r["detail"] if r["detail"] else "")
@@ -681,16 +682,28 @@ def stream_figures(layouts, cfg, results):
         if r["errors"]:
             raise NotAvailable("n/a (%d errors)" % r["errors"])
         if r.get("cpu_us"):  # MB per second of server CPU time
-            static_cpu[server.name].append(STATIC_SIZE / r["cpu_us"])
+            cpu["static_mb_per_cpu_second"][server.name].append(STATIC_SIZE / r["cpu_us"])
         return r["rps"] * STATIC_SIZE / 1e6
 
     def sse_once(server):
-        return sse_client(server.port, cfg["events"], timeout=60)
+        before = server.cpu_ns()
+        rate = sse_client(server.port, cfg["events"], timeout=60)
+        per = cpu_per_request(server, before, cfg["events"])
+        if per:
+            cpu["sse_cpu_us_per_event"][server.name].append(per)
+        return rate
 
     def ws_once(server):
-        return ws_client(server.port, cfg["ws_round_trips"], timeout=30)
+        before = server.cpu_ns()
+        rate = ws_client(server.port, cfg["ws_round_trips"], timeout=30)
+        per = cpu_per_request(server, before, cfg["ws_round_trips"])  # includes the handshake
+        if per:
+            cpu["ws_cpu_us_per_round_trip"][server.name].append(per)
+        return rate
 
-    static_cpu = {name: [] for name in static_servers}
+    cpu = {"static_mb_per_cpu_second": {name: [] for name in static_servers},
+           "sse_cpu_us_per_event": {name: [] for name in sse_servers},
+           "ws_cpu_us_per_round_trip": {name: [] for name in ws_servers}}
     table = [("static_mbps", static_servers, static_once), ("sse_events_per_s", sse_servers, sse_once),
              ("ws_round_trips_per_s", ws_servers, ws_once)]
     runs = {key: {name: [] for name in servers} for key, servers, _ in table}
@@ -703,8 +716,8 @@ def stream_figures(layouts, cfg, results):
                     servers[name] = unavailable(value)  # don't retry a missing feature
     for key, _, _ in table:
         results[key] = {name: {"median": median_of(v), "runs": v} for name, v in runs[key].items()}
-    results["static_mb_per_cpu_second"] = {name: median_of(v) if v else "n/a"
-                                           for name, v in static_cpu.items()}
+    for key, per_server in cpu.items():
+        results[key] = {name: median_of(v) if v else "n/a" for name, v in per_server.items()}
 
 
 # ---------------------------------------------------------------- targets and table
@@ -791,7 +804,7 @@ def cpu_row(label, results, key, refs):
     cpu = results.get(key, {})
     ours = cpu.get("aiowebserver")
     others = " · ".join("%s %s" % (n.replace("_", " "), number_text(cpu.get(n)))
-                        for n in ("microdot", "raw_chunked", "raw_readline"))
+                        for n in ("microdot", "raw_chunked", "raw_readline", "raw") if n in cpu)
     ratios = ["%.2f× vs %s" % (r, n.replace("_", " ")) for n, r in
               ((n, ratio(cpu.get(n), ours)) for n in refs) if r is not None]
     return (label, number_text(ours), others, ", ".join(ratios) + (" (speed-equivalent)" if ratios else ""))
@@ -877,11 +890,13 @@ def markdown_table(results, targets, meta):
          ratio_text(results, "sse_events_per_s", "aiowebserver", "microdot").strip(" ()") +
          (" vs microdot" if ratio(med(results, "sse_events_per_s", "aiowebserver"),
                                   med(results, "sse_events_per_s", "microdot")) else "")),
+        cpu_row("SSE server CPU µs per event", results, "sse_cpu_us_per_event", ("microdot", "raw")),
         ("WebSocket echo round trips/s", number_text(med(results, "ws_round_trips_per_s", "aiowebserver")),
          "microdot %s" % number_text(med(results, "ws_round_trips_per_s", "microdot")),
          ratio_text(results, "ws_round_trips_per_s", "aiowebserver", "microdot").strip(" ()") +
          (" vs microdot" if ratio(med(results, "ws_round_trips_per_s", "aiowebserver"),
                                   med(results, "ws_round_trips_per_s", "microdot")) else "")),
+        cpu_row("WebSocket server CPU µs per round trip", results, "ws_cpu_us_per_round_trip", ("microdot",)),
     ]
     lines = ["| figure | aiowebserver | references (same binary, same run) | ratio |",
              "|---|---|---|---|"]

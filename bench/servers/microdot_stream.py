@@ -1,4 +1,7 @@
 # Reference for the SSE and WebSocket figures: microdot's own extensions.
+# microdot's sse.send() only queues the event; the handler yields after each
+# one (as a real event loop would) so the queue is written out as it goes.
+import asyncio
 import os
 
 from microdot import Microdot
@@ -14,6 +17,7 @@ app = Microdot()
 async def events(request, sse):
     for i in range(EVENTS):
         await sse.send("tick %d" % i)
+        await asyncio.sleep(0)
 
 
 @app.route("/ws")
