@@ -533,6 +533,9 @@ def heap_figures(layouts, cfg, results):
         growth["aiowebserver_frozen"] = probe[0] if probe else "n/a (import failed)"
         probe = heap_probe(".frozen", "aiowebserver", binary=FROZEN_BINARY, preload="asyncio")
         beyond["aiowebserver_frozen"] = probe[0] if probe else "n/a (import failed)"
+        min_heap["aiowebserver_frozen"] = smallest_heap(
+            lambda size: heap_probe(".frozen", "aiowebserver", heap=size, binary=FROZEN_BINARY) is not None,
+            2048, 256 * 1024, cfg["heap_step"]) or "n/a (> 256 KiB)"
         log("  %-24s growth=%s (beyond asyncio %s)" % ("aiowebserver_frozen", growth["aiowebserver_frozen"],
                                                       beyond["aiowebserver_frozen"]))
     else:
@@ -864,8 +867,9 @@ def markdown_table(results, targets, meta):
                       kib(k("heap_serving_bytes", {}).get("aiowebserver_frozen"))), "", ""),
         ("peak heap during import (.py)", kib(peak.get("aiowebserver_py")),
          "microdot %s" % kib(peak.get("microdot_py")), ""),
-        ("smallest `-X heapsize` that imports: .py / .mpy",
-         "%s / %s" % (kib(smallest.get("aiowebserver_py")), kib(smallest.get("aiowebserver_mpy"))),
+        ("smallest `-X heapsize` that imports: .py / .mpy / frozen",
+         "%s / %s / %s" % (kib(smallest.get("aiowebserver_py")), kib(smallest.get("aiowebserver_mpy")),
+                           kib(smallest.get("aiowebserver_frozen"))),
          "microdot %s / %s" % (kib(smallest.get("microdot_py")), kib(smallest.get("microdot_mpy"))), ""),
         (".mpy bytes: whole package / hello path",
          "%s / %s" % (number_text(flash.get("aiowebserver_total")), number_text(flash.get("aiowebserver_hello_path"))),
