@@ -1,7 +1,9 @@
 # The test app for the microdot-parity features: URL parameters, hooks, error
 # handlers, cookies, CORS, Basic auth, uploads. Served over sockets by
 # tests/test_features.py; imported (not served) by tests/test_testclient.py.
+import binascii
 import gc
+import hashlib
 import json
 import os
 import aiowebserver as web
@@ -276,14 +278,17 @@ async def upload(rq):
         if part.filename is not None:
             info["size"] = await part.save(UPLOADS + "/" + safe_name(part.filename), max_size)
         elif "n" in q:
-            # read in small pieces, to test read(n)
-            value = bytearray()
+            # read in pieces of n bytes, hashed as they come (to test read(n))
+            digest = hashlib.sha256()
+            size = 0
             while True:
                 data = await part.read(int(q["n"]))
                 if not data:
                     break
-                value.extend(data)
-            info["value"] = value.decode()
+                size += len(data)
+                digest.update(data)
+            info["size"] = size
+            info["sha256"] = binascii.hexlify(digest.digest()).decode()
         else:
             info["value"] = (await part.read()).decode()
         result.append(info)
