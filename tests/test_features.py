@@ -324,6 +324,13 @@ def test_same_origin_requests_and_paths_outside_the_prefix_get_no_cors_headers(a
     assert not any(k.startswith("access-control-") for k in headers)
 
 
+def test_any_origin_with_credentials_gets_its_own_origin_echoed_not_a_star(app):
+    status, headers, body = app.request("GET", "/cred/me", headers={"Origin": "http://a.example", "Cookie": "s=1"})
+    assert json.loads(body) == {"s": "1"}
+    assert headers["access-control-allow-origin"] == "http://a.example"
+    assert headers["access-control-allow-credentials"] == "true" and headers["vary"] == "Origin"
+
+
 def test_an_options_request_outside_the_cors_prefix_is_routed_as_usual(app):
     status, headers, _ = app.request("OPTIONS", "/led/1", headers=PREFLIGHT)
     assert status == 405 and "access-control-allow-origin" not in headers

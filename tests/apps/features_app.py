@@ -209,6 +209,12 @@ if os.getenv("CORS_ORIGIN"):
     ORIGINS.append(os.getenv("CORS_ORIGIN"))
 web.cors(origins=ORIGINS, credentials=True, expose=["X-Count"], prefix="/api/")
 web.cors(prefix="/pub/", max_age=60)
+web.cors(prefix="/cred/", credentials=True)  # any origin, with cookies: echoed
+
+
+@web.route("GET", "/cred/me")
+async def cred_me(rq):
+    await send_json(rq, rq.cookies)
 
 
 @web.route("GET", "/api/data")
