@@ -83,7 +83,10 @@ class Request:
         if self._start:
             n = self._end - self._start
             if n:
-                buf[:n] = self._mv[self._start : self._end]
+                # MicroPython copies overlapping slices with memmove; CPython
+                # does not promise to, so it copies through bytes
+                part = self._mv[self._start : self._end]
+                buf[:n] = part if _MPY else bytes(part)
             self._start = 0
             self._end = n
         end = self._end
@@ -127,25 +130,31 @@ class Request:
         self._start = i
         lim = self._limits
         method, path, query, version, headers = parse_head(head, lim.max_headers)
-        self._begin(method, path, query, version, headers, content_length(headers, lim.max_body))
+        self._begin(method, path, query, version, headers)
+        # after _begin: a bad or too large body is answered like any request
+        # error (through the app's errorhandler), then the connection closes
+        self._close = True
+        self._left = content_length(headers, lim.max_body)
+        self._close = self._http10 or self._close_asked
+        if self._expect and self._left == 0:
+            self._expect = False
         return True
 
-    def _begin(self, method, path, query, version, headers, body):
+    def _begin(self, method, path, query, version, headers):
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.params = _NO_PARAMS
-        self._left = body  # body bytes still unread; -1: chunked
+        self._left = 0  # body bytes still unread; -1: chunked
         self._chunk = 0  # bytes left in the current chunk of a chunked body
         self._total = 0  # chunked body bytes read so far
         self._http10 = version == b"HTTP/1.0"
         conn = headers.get("connection")
-        self._close = self._http10 or (conn is not None and "close" in conn.lower())
+        self._close_asked = conn is not None and "close" in conn.lower()
+        self._close = self._http10 or self._close_asked
         expect = headers.get("expect")
-        if expect is not None and expect.lower() != "100-continue":
-            raise HttpError(417)
-        self._expect = expect is not None and body != 0
+        self._expect = expect is not None
         self._status = 200
         self._reason = None
         self._hdrs = None
@@ -159,6 +168,9 @@ class Request:
         self._allow = None
         self._late_ok = False  # after_request hooks may add headers to a held-back body
         self._ext = None  # per-request state of optional features (cookies...)
+        if expect is not None and expect.lower() != "100-continue":
+            self._close = True
+            raise HttpError(417)
 
     # ---- the request body ----
 

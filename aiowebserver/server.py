@@ -95,12 +95,21 @@ async def _serve(rq):
             ticks_ms(), (limits.head_timeout if first else limits.idle_timeout) * 1000
         )
         rq._idle = not first
+        rq.method = None
         try:
             if not await rq._read_head():
                 return
         except HttpError as e:
-            _answer(rq._writer, e.status)
-            await rq._writer.drain()
+            if rq.method is None:  # no request to speak of: a bare answer
+                _answer(rq._writer, e.status)
+                await rq._writer.drain()
+                return
+            # the head parsed but its body can't be taken (413, 501, 417...):
+            # answered like any request error, then the connection closes
+            rq._deadline = None
+            from .guard import answer_error
+
+            await answer_error(rq, e.status)
             return
         first = False
         rq._deadline = None

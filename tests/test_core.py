@@ -396,3 +396,14 @@ def test_bare_lf_line_ends_are_accepted(app):
 
 def test_empty_lines_before_the_request_line_are_ignored(app):
     assert app.raw(b"\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n").endswith(b"Hello, world!")
+
+
+def test_an_unknown_expectation_is_417(app):
+    out = app.raw(b"POST /echo HTTP/1.1\r\nHost: t\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx")
+    assert out.startswith(b"HTTP/1.1 417 ") and b"Connection: close" in out
+    assert app.alive()
+
+
+def test_a_transfer_coding_other_than_chunked_is_501(app):
+    out = app.raw(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 501 ")

@@ -166,8 +166,10 @@ def test_errorhandler_404_answers_unknown_paths_with_status_404(app):
 
 
 def test_a_declared_body_over_the_limit_is_413_before_the_handler_runs(app):
-    status, _, _ = app.exchange(b"POST /small-body HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n")
-    assert status == 413
+    status, headers, body = app.exchange(
+        b"POST /small-body HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n")
+    assert status == 413 and headers["connection"] == "close"
+    assert body == b"custom 413: too large"  # through the app's errorhandler(413)
     assert app.alive()
 
 
