@@ -53,6 +53,19 @@ def hold(app, n=1, ms=4000):
     return socks
 
 
+def warm_up(app):
+    """Every answer path once (lazily loaded parts of the package, pooled
+    buffers), so that a heap baseline taken afterwards is stable."""
+    for req in (GET, b"GET /oom HTTP/1.1\r\nHost: t\r\n\r\n", b"BAD\r\n\r\n",
+                b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n",
+                b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"):
+        assert app.raw(req).startswith(b"HTTP/1.1 ")
+    with app.connect(timeout=10) as s:  # a timeout: 408
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        s.settimeout(15)
+        s.recv(100)
+
+
 def only_this_connection(app):
     """True once the server serves no connection but the /heap probe itself."""
     return heap(app)["conns"] == 1
@@ -218,7 +231,7 @@ class Attackers:
         if self.mode == "slowloris":
             data = b"GET / HTTP/1.1\r\nHost: t\r\nX-Long: " + b"a" * 200
         elif self.mode == "slowbody":
-            s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+            s.sendall(b"POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
             data = b"b" * 1000
         else:
             data = b""
@@ -255,22 +268,27 @@ def measure_normal_clients(app, seconds):
 @pytest.mark.parametrize("mode", ["silent", "slowloris", "slowbody"])
 def test_20_slow_clients_are_dropped_and_normal_clients_are_still_served(start_app, mode, record_property):
     app = start_hostile(start_app, **SLOW_LIMITS)
-    with Attackers(app, 20, mode, pace=0.25, until=10) as attack:
+    with Attackers(app, 20, mode, pace=0.25, until=8) as attack:
         normal = measure_normal_clients(app, 3.0)
-    lat = sorted(t for _, t in normal)
+    lat = sorted(t for s, t in normal if s == 200) or [99.0]
     statuses = {s for s, _ in normal}
     record_property("normal_clients", len(normal))
     record_property("latency_median_s", round(lat[len(lat) // 2], 3))
     record_property("latency_max_s", round(lat[-1], 3))
     print("%s: %d normal requests, latency median %.3f s max %.3f s, statuses %s" % (
         mode, len(normal), lat[len(lat) // 2], lat[-1], statuses))
-    assert statuses == {200}, normal
+    if app.runtime == "mpy":
+        # 64 KB heap: a few attackers fill it; a newcomer gets a fast 503
+        # unless an attacker slow for over a second can be evicted for it
+        assert statuses <= {200, 503}, normal
+    else:
+        assert statuses == {200}, normal
     # every attacker was cut off well before it finished
     assert len(attack.results) == 20
     for took, out in attack.results:
-        assert took < 9, (mode, took, out[:100])
+        assert took < 7.5, (mode, took, out[:100])
         if out:
-            assert out.startswith(b"HTTP/1.1 408 ") or out == b"<reset>" or (
+            assert out.startswith((b"HTTP/1.1 408 ", b"HTTP/1.1 503 ")) or out == b"<reset>" or (
                 mode == "slowbody" and out.startswith(b"HTTP/1.1 200 ")), out[:200]
     assert app.request("GET", "/")[0] == 200
     wait_until(lambda: only_this_connection(app), 5, "every slow connection freed")
@@ -303,22 +321,27 @@ def test_a_body_trickled_byte_by_byte_is_dropped_after_a_bounded_time(start_app)
     app = start_hostile(start_app, body_timeout=1, max_body=4096)
     t0 = time.monotonic()
     s = app.connect(timeout=10)
-    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
-    s.settimeout(0.4)
+    s.sendall(b"POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 2000\r\n\r\n")
+    s.settimeout(0.4)  # the pace of the trickle: a byte, then 0.4 s of silence
     closed = False
+    out = b""
     try:
         while time.monotonic() - t0 < 8:
             s.sendall(b"y")
             try:
-                if not s.recv(4096):
+                chunk = s.recv(4096)
+                if not chunk:
                     closed = True
                     break
+                out += chunk
             except socket.timeout:
                 pass
     except (ConnectionResetError, BrokenPipeError):
         closed = True
     s.close()
-    assert closed, "a trickling body held its connection for %.1f s" % (time.monotonic() - t0)
+    took = time.monotonic() - t0
+    assert closed, "a trickling body held its connection for %.1f s" % took
+    assert b"HTTP/1.1 200" not in out and took < 4, (took, out)  # body_timeout + 1 s per KB
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_idle_timeout(start_app):
@@ -334,7 +357,8 @@ def test_an_idle_keep_alive_connection_is_closed_after_idle_timeout(start_app):
 # ---- 3. MemoryError ----
 
 def test_a_handler_out_of_memory_gets_503_and_the_server_goes_on(start_app):
-    app = start_hostile(start_app)
+    app = start_hostile(start_app, head_timeout=1)
+    warm_up(app)
     base = heap(app)["alloc"]
     for _ in range(3):
         out = app.raw(b"GET /oom HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -382,15 +406,15 @@ def test_a_memory_error_in_the_accept_loop_does_not_stop_the_server(start_app):
 
 
 def test_a_full_heap_while_clients_connect_leaves_the_server_serving(start_app):
-    """The heap stays full for 1.5 s while 40 clients connect; afterwards the
-    server answers normally and its heap is back near its baseline."""
-    app = start_hostile(start_app)
+    """Twice, the heap stays full for 1.5 s while 40 clients connect. After
+    each time the server answers normally and its heap is within 4 KB of the
+    baseline: tables that grew with the crowd (dicts and lists keep their
+    size) stay, nothing else does. Leaks are measured precisely in test_load."""
+    app = start_hostile(start_app, head_timeout=2)
     if app.runtime == "cpython":
         pytest.skip("CPython has no small fixed heap to fill")
-    for _ in range(3):
-        app.request("GET", "/")
-    base = heap(app)["alloc"]
-    assert app.request("GET", "/squeeze?ms=1500")[2] == b"squeezing"
+    warm_up(app)
+    heaps = [heap(app)["alloc"]]
     answers = []
 
     def client():
@@ -401,27 +425,29 @@ def test_a_full_heap_while_clients_connect_leaves_the_server_serving(start_app):
         except OSError as e:
             answers.append(repr(e).encode())
 
-    threads = [threading.Thread(target=client) for _ in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    wait_until(lambda: "squeeze: done" in app.log(), 10, "the end of the squeeze")
-
     def serves():
         try:
             return app.request("GET", "/", timeout=2)[0] == 200
         except OSError:
             return False
 
-    wait_until(serves, 10, "the server to serve again")
-    assert app.proc.poll() is None
+    for round in (1, 2):
+        assert app.request("GET", "/squeeze?ms=1500")[2] == b"squeezing"
+        threads = [threading.Thread(target=client) for _ in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        wait_until(lambda: app.log().count("squeeze: done") == round, 10, "the end of the squeeze")
+        wait_until(serves, 10, "the server to serve again")
+        assert app.proc.poll() is None
+        wait_until(lambda: only_this_connection(app), 10, "every connection freed")
+        heaps.append(heap(app)["alloc"])
+    print("squeeze: answers %s; heap %s; %s" % (
+        sorted(set(answers)), heaps, "accept loop restarted" if "accept loop failed" in app.log() else ""))
     for a in answers:  # whatever a client got during the squeeze was well formed
         assert a in (b"", b"<silence>", b"<reset>") or a.startswith((b"HTTP/1.1 200", b"HTTP/1.1 503")), a
-    wait_until(lambda: only_this_connection(app), 10, "every connection freed")
-    after = heap(app)["alloc"]
-    print("squeeze: answers %s; heap %d -> %d" % (sorted(set(answers)), base, after))
-    assert after <= base + 2048, (base, after)
+    assert max(heaps) <= heaps[0] + 4096, heaps
 
 
 # ---- 4. resets, half-closed sockets, clients that never read ----

@@ -8,7 +8,7 @@ import os
 import sys
 
 import aiowebserver as web
-from aiowebserver.server import _conns
+from aiowebserver.server import _conns, _pool
 
 MPY = sys.implementation.name == "micropython"
 
@@ -36,6 +36,9 @@ def _arg(rq, name, default):
 
 
 def _heap():
+    # the live heap without the pool of free head buffers (a bounded cache
+    # that fills up to max_connections buffers under load)
+    del _pool[:]
     gc.collect()
     if MPY:
         return {"alloc": gc.mem_alloc(), "free": gc.mem_free(), "conns": len(_conns)}
@@ -62,6 +65,18 @@ async def echo(rq):
         if not part:
             break
         await rq.w(part)
+
+
+@web.route("POST", "/sink")
+async def sink(rq):
+    # Reads the whole body before it answers (how many bytes it got).
+    n = 0
+    while True:
+        part = await rq.r(256)
+        if not part:
+            break
+        n += len(part)
+    await rq.w("%d" % n)
 
 
 @web.route("GET", "/big")
