@@ -20,6 +20,7 @@ class limits:
     max_headers = 32  # header lines per request: more -> 431
     max_body = 16384  # bytes of request body: more -> 413
     max_connections = 8  # served at once; more wait (see max_waiting)
+    max_streams = None  # SSE/WebSocket connections open at once (None: max_connections - 2); more: 503
     max_waiting = 16  # connections waiting for a slot; more get 503 at once
     wait_timeout = 10  # seconds a waiting connection waits before a 503
     head_timeout = 10  # seconds to send a complete request head -> 408
@@ -73,7 +74,7 @@ async def _accept(reader, writer):
         try:
             writer.close()
             await writer.wait_closed()
-        except Exception:  # noqa: BLE001
+        except BaseException:  # noqa: BLE001  also a second cancel while the server stops
             pass
 
 
@@ -224,11 +225,21 @@ def stop():
     for t in _tasks:
         t.cancel()
     del _tasks[:]
+    me = asyncio.current_task() if _loop_running() else None
     for rq in _conns:
-        if rq._task is not None:
+        if rq._task is me:
+            rq._close = True  # a handler that calls stop() ends with its answer
+        elif rq._task is not None:
             rq._task.cancel()
     if _state["stopped"] is not None:
         _state["stopped"].set()
+
+
+def _loop_running():
+    try:
+        return asyncio.current_task() is not None
+    except RuntimeError:  # CPython, outside a running loop
+        return False
 
 
 async def _run(host, port):

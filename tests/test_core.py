@@ -407,3 +407,14 @@ def test_an_unknown_expectation_is_417(app):
 def test_a_transfer_coding_other_than_chunked_is_501(app):
     out = app.raw(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n")
     assert out.startswith(b"HTTP/1.1 501 ")
+
+
+def test_a_handler_that_calls_stop_gets_its_answer_out_and_the_process_ends(app):
+    with app.connect() as idle:  # a keep-alive client waiting for its next request
+        idle.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        read_response(idle)
+        out = app.raw(b"POST /stop HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+        assert out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b"stopping")
+        assert app.proc.wait(10) == 0  # run_forever() returned: the script ended cleanly
+        assert idle.recv(10) == b""  # the idle client was closed
+    assert "Traceback" not in app.log() and "Exception" not in app.log()

@@ -206,6 +206,12 @@ async def heap(rq):
     await rq.w(json.dumps({"alloc": alloc}))
 
 
+@web.route("POST", "/stop")
+async def stop_server(rq):
+    web.stop()
+    await rq.w("stopping")
+
+
 @web.e404()
 async def not_found(rq):
     rq.return_status(404)
