@@ -9,11 +9,9 @@ Runtimes come from $AIOWEBSERVER_RUNTIMES (comma separated, default
 """
 import http.client
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
@@ -163,3 +161,22 @@ def app(start_app):
     It holds 40 routes (about 12 KB of its own bytecode and objects), so on the
     small-heap runtimes it gets 96k where the other, app-sized apps get 64k."""
     return start_app("basic.py", heap="96k" if start_app.runtime in ("mpy", "frozen") else None)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright; skips when it is not installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium missing at %s: run `make browser` (Debian package chromium)" % CHROMIUM)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -4,27 +4,8 @@ Skipped with a message when /usr/bin/chromium is missing (`make browser` install
 AIOWEBSERVER_SCREENSHOTS=1 saves the pages to docs/eventsource.png and docs/websocket.png."""
 import os
 
-import pytest
 
 from helpers import ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium missing at %s: run `make browser` (Debian package chromium)" % CHROMIUM)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
 
 def example(start_app, runtime, name):
     # examples are compiled from source at start: more than the mpy runtime's 64 KB heap

@@ -4,7 +4,6 @@ import base64
 import hashlib
 import json
 import os
-import socket
 import time
 
 import pytest
@@ -644,24 +643,6 @@ def test_upload_example_takes_a_file_and_refuses_one_over_1mb(start_app, runtime
 
 
 # ---- in a real browser (headless Chromium driven by Playwright) ----
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium missing at %s: run `make browser` (Debian package chromium)" % CHROMIUM)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            yield b
-        finally:
-            b.close()
-
 
 def test_the_upload_page_shows_progress_and_saves_the_file(start_app, runtime, browser, tmp_path):
     app = example(start_app, runtime, "upload.py", env={"UPLOAD_DIR": str(tmp_path / "up")})
