@@ -1,6 +1,5 @@
 """The core HTTP/1.1 engine and the request API, as a client sees them."""
 import json
-import socket
 
 import h11
 import pytest

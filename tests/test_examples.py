@@ -1,7 +1,6 @@
 """The seed-style examples run unchanged, and mip installs the package."""
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
