@@ -163,7 +163,18 @@ async def _watchdog():
 
 async def _supervise(srv, host, port):
     # MicroPython's accept loop ends for good on an error such as a
-    # MemoryError in it; listen again when that happens.
+    # MemoryError in it, and start_server keeps no reference to its socket,
+    # which stays bound: find the socket while the loop waits on it, and
+    # restart the loop on it. Needs no import and little heap.
+    io = asyncio.core._io_queue.map
+    sock = None
+    for _ in range(100):
+        for k in io:
+            if io[k][0] is srv.task:
+                sock = io[k][2]
+        if sock is not None:
+            break
+        await asyncio.sleep_ms(0)  # the loop is accepting: look again after
     while True:
         try:
             await srv.wait_closed()
@@ -171,12 +182,26 @@ async def _supervise(srv, host, port):
         except asyncio.CancelledError:
             raise
         except BaseException as e:  # noqa: BLE001
+            err = e
+        if sock is None:
             if srv in _servers:
                 _servers.remove(srv)
-            srv = None
             from .guard import relisten
 
-            srv = await relisten(_servers, _accept, host, port, limits, e)
+            srv = await relisten(_servers, _accept, host, port, limits, err)
+            continue
+        while True:
+            gc.collect()
+            try:
+                srv.task = asyncio.create_task(srv._serve(sock, _accept, None))
+                break
+            except MemoryError:
+                await asyncio.sleep_ms(100)
+        try:
+            print("aiowebserver: accept loop failed (%r), restarted" % (err,))
+        except MemoryError:
+            pass
+        err = None
 
 
 def _env(name):
