@@ -32,8 +32,8 @@ async def read_chunked(rq, n):
         if i >= 0:
             line = line[:i]
         line = line.strip()
-        if not line or len(line) > 8:
-            raise HttpError(400)
+        if not line or len(line) > 8 or line.strip(b"0123456789abcdefABCDEF"):
+            raise HttpError(400)  # hex digits only: no sign, 0x, _ or spaces
         try:
             size = int(line, 16)
         except ValueError:

@@ -136,7 +136,7 @@ def content_length(headers, max_body):
         raise HttpError(501)
     if cl is None:
         return 0
-    if not cl.isdigit() or len(cl) > 15:
+    if not cl.encode().isdigit() or len(cl) > 15:  # ASCII digits only
         raise HttpError(400)
     n = int(cl)
     if n > max_body:
