@@ -26,13 +26,16 @@ except (ImportError, AttributeError):
 _MPY = sys.implementation.name == "micropython"
 # MicroPython's unix port can meet symlinks; it has no lstat/realpath (see _links_ok)
 _POSIX_MPY = _MPY and hasattr(os, "VfsPosix")
-_CHUNK = const(1024)
 _S_IFMT = const(0xF000)
 _S_IFDIR = const(0x4000)
 _S_IFREG = const(0x8000)
 
-# One buffer and one lock for every file: a burst of downloads costs 1 KB, not 1 KB each.
-_buf = bytearray(_CHUNK)
+# One buffer and one lock for every file: a burst of downloads costs 2 KB, not 2 KB each.
+try:
+    _buf = bytearray(2048)
+except MemoryError:  # a small, fragmented heap: slower, but it serves
+    _buf = bytearray(512)
+_CHUNK = len(_buf)
 _mv = memoryview(_buf)
 _lock = asyncio.Lock()
 
@@ -371,7 +374,7 @@ def _gunzip(f):
 async def _stream(rq, src, left, n=0):
     # left bytes (-1: to the end) from src, one buffer at a time; n bytes of
     # the buffer are already filled. Writes and drains like rq.w, inlined:
-    # a coroutine per 1 KB chunk would cost a third of the throughput.
+    # a coroutine per chunk would cost a third of the throughput.
     writer = rq._writer
     chunked = rq._chunked
     timeout = rq._limits.write_timeout * 1000

@@ -1,12 +1,12 @@
 # Reference for rq.sendfile's throughput: the plainest asyncio file server,
-# a readinto/write/drain loop over the same 1 KB buffer, nothing else (no
+# a readinto/write/drain loop over the same 2 KB buffer, nothing else (no
 # routing, no validators, no lock). GET /NAME sends $BENCH_STATIC_DIR/NAME
 # (NAME without '/'), then closes. Runs on MicroPython and CPython.
 #   AIOWEBSERVER_PORT=8001 BENCH_STATIC_DIR=dir micropython bench/ref_static_loop.py
 import asyncio
 import os
 
-_CHUNK = 1024
+_CHUNK = 2048  # the same buffer as aiowebserver.static, for a fair ratio
 _buf = bytearray(_CHUNK)
 _mv = memoryview(_buf)
 _MPY = hasattr(asyncio.StreamReader, "readinto")
