@@ -65,13 +65,25 @@ def _reset(rq):
 
 
 def evict_idle(conns):
-    # Close one keep-alive connection waiting for its next request.
+    # Close one keep-alive connection waiting for its next request; else the
+    # one that has sent its head for longest, if for over a second (browsers
+    # send a head at once: that client is slow, silent or hostile).
+    now = ticks_ms()
+    slow = None
     for rq in conns:
-        if rq._idle and not rq._timed_out:
-            rq._timed_out = True
-            rq._task.cancel()
-            return True
-    return False
+        if rq._timed_out:
+            continue
+        if rq._idle:
+            slow = rq
+            break
+        t = rq._since
+        if t is not None and ticks_diff(now, t) > 1000 and (slow is None or ticks_diff(slow._since, t) > 0):
+            slow = rq
+    if slow is None:
+        return False
+    slow._timed_out = True
+    slow._task.cancel()
+    return True
 
 
 async def wait_for_slot(conns, limits, state):
@@ -85,11 +97,12 @@ async def wait_for_slot(conns, limits, state):
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
                 return False
+            evict_idle(conns)  # again each second: heads get slow while we wait
             state["slot"].clear()
             try:
-                await asyncio.wait_for(state["slot"].wait(), left / 1000)
+                await asyncio.wait_for(state["slot"].wait(), min(left, 1000) / 1000)
             except asyncio.TimeoutError:
-                return False
+                pass
         return True
     finally:
         state["waiting"] -= 1

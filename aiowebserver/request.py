@@ -59,6 +59,7 @@ class Request:
         self._deadline = None  # ticks at which the watchdog cancels _task
         self._task = None
         self._idle = False
+        self._since = None  # ticks when the current head began (see guard.evict_idle)
         self._timed_out = False
         self._started = False
         self._pending = None

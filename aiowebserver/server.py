@@ -97,6 +97,9 @@ async def _serve(rq):
         )
         rq._idle = not first
         rq.method = None
+        if rq._idle and _state["waiting"] and rq._end == rq._start:
+            return  # others wait for a slot: keep-alive gives way
+        rq._since = ticks_ms()  # a head slower than a second may be evicted
         try:
             if not await rq._read_head():
                 return
@@ -112,6 +115,7 @@ async def _serve(rq):
 
             await answer_error(rq, e.status)
             return
+        rq._since = None
         first = False
         rq._deadline = None
         try:
