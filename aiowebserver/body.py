@@ -1,10 +1,6 @@
 # Less common ways of reading a request body: chunked transfer coding, the
 # whole body for the decoders. Loaded on first use.
 from .http import HttpError
-try:
-    from time import ticks_ms, ticks_add
-except ImportError:  # CPython
-    from .clock import ticks_ms, ticks_add
 
 
 async def _line(rq):
@@ -15,7 +11,7 @@ async def _line(rq):
             line = bytes(rq._mv[rq._start : i])
             rq._start = i + 1
             return line[:-1] if line[-1:] == b"\r" else line
-        rq._deadline = ticks_add(ticks_ms(), rq._limits.body_timeout * 1000)
+        rq._deadline = rq._body_deadline()
         n = await rq._fill()
         rq._deadline = None
         if n == -1:

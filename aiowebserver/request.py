@@ -3,9 +3,9 @@
 import sys
 from .http import HttpError, status_line, find_head_end, parse_head, content_length
 try:
-    from time import ticks_ms, ticks_add
+    from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
-    from .clock import ticks_ms, ticks_add
+    from .clock import ticks_ms, ticks_add, ticks_diff
 
 try:
     from micropython import const
@@ -150,6 +150,7 @@ class Request:
         self._left = 0  # body bytes still unread; -1: chunked
         self._chunk = 0  # bytes left in the current chunk of a chunked body
         self._total = 0  # chunked body bytes read so far
+        self._body_end = None  # ticks by which the whole body must be in
         self._http10 = version == b"HTTP/1.0"
         conn = headers.get("connection")
         self._close_asked = conn is not None and "close" in conn.lower()
@@ -192,6 +193,17 @@ class Request:
         self._left -= len(data)
         return data
 
+    def _body_deadline(self):
+        # body_timeout without progress; and the whole body within body_timeout
+        # plus a second per KB, so a trickle cannot hold a connection for long
+        now = ticks_ms()
+        lim = self._limits
+        if self._body_end is None:
+            n = self._left if self._left > 0 else lim.max_body
+            self._body_end = ticks_add(now, (lim.body_timeout + (n >> 10)) * 1000)
+        d = ticks_add(now, lim.body_timeout * 1000)
+        return d if ticks_diff(self._body_end, d) > 0 else self._body_end
+
     async def _take(self, n):
         # Up to n bytes from the buffer, else from the socket; EOF is an error.
         k = self._end - self._start
@@ -201,7 +213,7 @@ class Request:
             data = bytes(self._mv[self._start : self._start + k])
             self._start += k
             return data
-        self._deadline = ticks_add(ticks_ms(), self._limits.body_timeout * 1000)
+        self._deadline = self._body_deadline()
         data = await self._reader.read(n)
         self._deadline = None
         if not data:
