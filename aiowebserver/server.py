@@ -28,8 +28,14 @@ class limits:
     body_timeout = 10  # seconds without progress while a body is read -> closed
     write_timeout = 10  # seconds without progress while an answer is sent -> closed
     backlog = 8  # listen() backlog
+    min_free = 4096  # MicroPython: bytes of free heap a new connection needs, else 503
 
 
+# The answer when out of memory: sent without an import or an allocation.
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n"
+)
 _conns = []  # Request objects of the connections being served
 _pool = []  # free head buffers, reused by new connections
 _servers = []
@@ -46,7 +52,16 @@ async def _accept(reader, writer):
 
             if not await overloaded(writer, _conns, limits, _state):
                 return
-        buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
+        if _MPY and gc.mem_free() < limits.min_free:
+            gc.collect()
+            if gc.mem_free() < limits.min_free and not await _room():
+                raise MemoryError  # answered 503 below
+        try:
+            buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
+        except MemoryError:  # no free block that large: take an evicted one's
+            if not await _room():
+                raise
+            buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
         rq = Request(reader, writer, buf, limits)
         rq._task = asyncio.current_task()
         _conns.append(rq)
@@ -78,12 +93,27 @@ async def _accept(reader, writer):
             pass
 
 
+async def _room():
+    # Close an idle or slow connection for a new one, and let it end (its
+    # buffer goes to the pool); False when there is none.
+    from .guard import evict_idle
+
+    if not evict_idle(_conns):
+        return False
+    await asyncio.sleep(0)
+    gc.collect()
+    return True
+
+
 def _answer(writer, status):
     # Best effort complete error answer on a connection about to close.
     try:
-        from .status import error_response
+        if status == 503:
+            writer.write(_BUSY)
+        else:
+            from .status import error_response
 
-        writer.write(error_response(status))
+            writer.write(error_response(status))
     except Exception:  # noqa: BLE001
         pass
 
