@@ -74,7 +74,7 @@ async def _accept(reader, writer):
         gc.collect()
         _answer(writer, 503)
     except Exception as e:  # noqa: BLE001  a broken connection must not end the server
-        if not isinstance(e, OSError):
+        if not isinstance(e, (OSError, HttpError)):  # HttpError: a bad body skipped after the answer
             from .guard import log_exc
 
             log_exc(e)
