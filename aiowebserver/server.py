@@ -53,6 +53,7 @@ async def _accept(reader, writer):
             if not await overloaded(writer, _conns, limits, _state):
                 return
         if _MPY and gc.mem_free() < limits.min_free:
+            del _pool[1:]  # pooled buffers are the first reserve
             gc.collect()
             if gc.mem_free() < limits.min_free and not await _room():
                 raise MemoryError  # answered 503 below
