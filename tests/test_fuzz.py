@@ -271,7 +271,7 @@ def test_thousands_of_mutated_requests_never_break_the_server(start_app):
     app = start_app("hostile_app.py", env={
         "HOSTILE_LIMITS": "head_timeout=2,body_timeout=2,idle_timeout=2,max_body=%d" % MAX_BODY})
     end = time.monotonic() + seconds
-    sent = batches = 0
+    sent = batches = busy = 0
     statuses = {}
     while time.monotonic() < end:
         for _ in range(100):
@@ -288,9 +288,17 @@ def test_thousands_of_mutated_requests_never_break_the_server(start_app):
                 statuses[status] = statuses.get(status, 0) + 1
                 assert status in GOOD, "seed %d: %d for %r:\n%r" % (seed, status, data, out[:300])
         batches += 1
-        # a normal request after every batch
-        assert app.request("GET", "/", timeout=10)[:3:2] == (200, b"ok"), "seed %d" % seed
-    print("fuzz seed %d: %d requests in %d batches, statuses %s" % (seed, sent, batches, sorted(statuses.items())))
+        # a normal request after every batch (in a 64 KB heap it may meet the
+        # batch's last connections still being freed: a 503, then asked again)
+        for _ in range(20):
+            answer = app.request("GET", "/", timeout=10)[:3:2]
+            if answer[0] != 503 or app.runtime != "mpy":
+                break
+            busy += 1
+            time.sleep(0.05)  # polling interval, bounded by the count
+        assert answer == (200, b"ok"), "seed %d: %r" % (seed, answer)
+    print("fuzz on %s, seed %d: %d requests in %d batches, statuses %s, normal request retried after 503: %d" % (
+        app.runtime, seed, sent, batches, sorted(statuses.items()), busy))
     assert sent >= 1000 or seconds < 8
     assert app.proc.poll() is None
     assert "Traceback" not in app.log(), app.log()[-3000:]

@@ -25,8 +25,16 @@ def start_hostile(start_app, heap=None, **limits):
 
 
 def heap(app):
-    """Live heap of the server (after gc.collect) and its open connections."""
-    status, _, body = app.request("GET", "/heap")
+    """Live heap of the server (after gc.collect) and its open connections.
+
+    In a 64 KB heap the probe itself may get a 503 right after an attack
+    while the last connections are freed: it asks again (for at most 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        status, _, body = app.request("GET", "/heap")
+        if status != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)  # polling interval, bounded by the deadline
     assert status == 200
     return json.loads(body)
 
@@ -202,14 +210,13 @@ class Attackers:
 
     mode 'silent': connect and send nothing; 'slowloris': the head one byte
     every `pace` seconds, never finishing; 'slowbody': a full head, then the
-    body one byte every `pace` seconds. Each records when and how the server
-    ended its connection."""
+    body one byte every `pace` seconds. Each goes on until the server ends
+    its connection (or `until` seconds) and records when and how it ended."""
 
     def __init__(self, app, n, mode, pace=0.25, until=8.0):
         self.app, self.mode, self.pace, self.until = app, mode, pace, until
         self.results = []
         self.connected = threading.Semaphore(0)
-        self.stop = threading.Event()
         self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(n)]
 
     def __enter__(self):
@@ -220,9 +227,8 @@ class Attackers:
         return self
 
     def __exit__(self, *exc):
-        self.stop.set()
         for t in self.threads:
-            t.join(15)
+            t.join(self.until + 5)
 
     def run(self):
         t0 = time.monotonic()
@@ -236,10 +242,11 @@ class Attackers:
         else:
             data = b""
         out = b""
-        s.settimeout(self.pace)
+        s.settimeout(self.pace)  # the pace of the attack: a byte, then silence
         i = 0
+        ended = False
         try:
-            while not self.stop.is_set() and time.monotonic() - t0 < self.until:
+            while time.monotonic() - t0 < self.until:
                 if i < len(data):
                     s.sendall(data[i : i + 1])
                     i += 1
@@ -248,20 +255,26 @@ class Attackers:
                 except socket.timeout:
                     continue
                 if not chunk:
+                    ended = True
                     break
                 out += chunk
         except (ConnectionResetError, BrokenPipeError):
             out += b"<reset>"
-        self.results.append((time.monotonic() - t0, out))
+            ended = True
+        self.results.append((ended, time.monotonic() - t0, out))
         s.close()
 
 
 def measure_normal_clients(app, seconds):
-    """GET / on new connections for `seconds`: [(status, latency)]."""
+    """GET / on a new connection every 50 ms for `seconds`: [(status, latency)]."""
     out = []
     end = time.monotonic() + seconds
-    while time.monotonic() < end and len(out) < 200:
-        out.append(timed_get(app))
+    while time.monotonic() < end:
+        try:
+            out.append(timed_get(app, timeout=10))
+        except OSError as e:
+            out.append((repr(e), 0))
+        time.sleep(0.05)  # pacing of the normal clients, not synchronisation
     return out
 
 
@@ -272,24 +285,25 @@ def test_20_slow_clients_are_dropped_and_normal_clients_are_still_served(start_a
         normal = measure_normal_clients(app, 3.0)
     lat = sorted(t for s, t in normal if s == 200) or [99.0]
     statuses = {s for s, _ in normal}
-    record_property("normal_clients", len(normal))
+    served = sum(1 for s, _ in normal if s == 200)
+    record_property("normal_served", "%d/%d" % (served, len(normal)))
     record_property("latency_median_s", round(lat[len(lat) // 2], 3))
     record_property("latency_max_s", round(lat[-1], 3))
-    print("%s: %d normal requests, latency median %.3f s max %.3f s, statuses %s" % (
-        mode, len(normal), lat[len(lat) // 2], lat[-1], statuses))
+    print("%s on %s: %d/%d normal requests served, latency median %.3f s max %.3f s, statuses %s" % (
+        mode, app.runtime, served, len(normal), lat[len(lat) // 2], lat[-1], statuses))
     if app.runtime == "mpy":
         # 64 KB heap: a few attackers fill it; a newcomer gets a fast 503
-        # unless an attacker slow for over a second can be evicted for it
-        assert statuses <= {200, 503}, normal
+        # until an attacker slow for over a second can be evicted for it
+        assert statuses <= {200, 503} and served >= 1, normal
     else:
         assert statuses == {200}, normal
-    # every attacker was cut off well before it finished
+    # every attacker was cut off by the server: after its head or body
+    # timeout (2 s), once it had a slot (a waiting one waits up to 10 s)
     assert len(attack.results) == 20
-    for took, out in attack.results:
-        assert took < 7.5, (mode, took, out[:100])
+    for ended, took, out in attack.results:
+        assert ended and took < 8, (mode, ended, took, out[:100])
         if out:
-            assert out.startswith((b"HTTP/1.1 408 ", b"HTTP/1.1 503 ")) or out == b"<reset>" or (
-                mode == "slowbody" and out.startswith(b"HTTP/1.1 200 ")), out[:200]
+            assert out.startswith((b"HTTP/1.1 408 ", b"HTTP/1.1 503 ")) or out == b"<reset>", out[:200]
     assert app.request("GET", "/")[0] == 200
     wait_until(lambda: only_this_connection(app), 5, "every slow connection freed")
 
