@@ -73,7 +73,8 @@ async def _accept(reader, writer):
             _answer(writer, 408)
     except MemoryError:
         gc.collect()
-        _answer(writer, 503)
+        if rq is None or not rq._started:  # not after (a part of) an answer
+            _answer(writer, 503)
     except Exception as e:  # noqa: BLE001  a broken connection must not end the server
         if not isinstance(e, (OSError, HttpError)):  # HttpError: a bad body skipped after the answer
             from .guard import log_exc
