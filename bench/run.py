@@ -339,7 +339,8 @@ def run_ab(url, requests, concurrency, timeout=120, server=None, stall=10):
     complete = int(number("Complete requests"))
     failed = int(number("Failed requests"))
     non2xx = int(number("Non-2xx responses"))
-    return {"rps": number("Requests per second"), "good": complete - failed - non2xx,
+    # ab may count several failures for one request: never below zero
+    return {"rps": number("Requests per second"), "good": max(0, complete - failed - non2xx),
             "cpu_us": cpu_per_request(server, cpu_before, complete),
             "detail": "" if proc.returncode == 0 else (proc.stderr.strip()[-120:] or "ab failed")}
 
