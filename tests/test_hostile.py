@@ -64,9 +64,10 @@ def hold(app, n=1, ms=4000):
 def warm_up(app):
     """Every answer path once (lazily loaded parts of the package, pooled
     buffers), so that a heap baseline taken afterwards is stable."""
-    for req in (GET, b"GET /oom HTTP/1.1\r\nHost: t\r\n\r\n", b"BAD\r\n\r\n",
-                b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n",
-                b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"):
+    close = b"Connection: close\r\n"
+    for req in (b"GET / HTTP/1.1\r\n" + close + b"\r\n", b"GET /oom HTTP/1.1\r\n\r\n", b"BAD\r\n\r\n",
+                b"GET /nope HTTP/1.1\r\n" + close + b"\r\n",
+                b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" + close + b"\r\n1\r\na\r\n0\r\n\r\n"):
         assert app.raw(req).startswith(b"HTTP/1.1 ")
     with app.connect(timeout=10) as s:  # a timeout: 408
         s.sendall(b"GET / HTTP/1.1\r\n")
