@@ -15,9 +15,10 @@ LOAD_SECONDS = float(os.environ.get("AIOWEBSERVER_LOAD_SECONDS", "10"))
 
 
 def heap(app):
-    """The server's live heap; a 503 (64 KB heap, last connections still
-    being freed) is asked again for at most 5 s."""
-    deadline = time.monotonic() + 5
+    """The server's live heap; a 503 (64 KB heap still held by connections
+    in the waiting room, which wait up to wait_timeout = 10 s) is asked
+    again for at most 15 s."""
+    deadline = time.monotonic() + 15
     while True:
         status, _, body = app.request("GET", "/heap", timeout=20)
         if status != 503 or time.monotonic() > deadline:
@@ -128,7 +129,7 @@ def test_20_keep_alive_clients_and_200_resets_for_10_seconds(start_app):
     def resetter():
         # 200 connect-and-reset clients spread over the run
         gap = LOAD_SECONDS / 250
-        while resets[0] < 200 and time.monotonic() < end + 5:
+        while resets[0] < 200 and time.monotonic() < end + 30:  # a full backlog delays connects
             try:
                 reset_connect(app)
             except OSError as e:
