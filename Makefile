@@ -29,10 +29,11 @@ browser: ## install Debian's chromium for the browser tests (best effort, needs 
 	@bash ci/install-browser.sh || true
 
 test: venv browser ## run the whole test suite (MicroPython and CPython)
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check atheris==3.0.0 2>/dev/null \
+		|| echo "note: atheris could not be installed: its fuzz test will be skipped"
 	@$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
 -include mk/*.mk
 
-package.json: aiowebserver/*.py ## regenerate mip's package.json from the package's modules
-	@$(PYTHON) -c "import glob,json; u=[[f,f] for f in sorted(glob.glob('aiowebserver/*.py'))]; open('package.json','w').write(json.dumps({'urls':u,'version':'0.1.0'},indent=2)+'\n')"
-	@echo "package.json: $$(grep -c '\.py"\]' package.json) modules"
+package.json: ## regenerate mip's package.json from the package's modules
+	@$(PYTHON) -c "import glob; f=sorted(glob.glob('aiowebserver/*.py')); open('package.json','w').write('{\\n  \"urls\": [\\n' + ',\\n'.join('    [\"%s\", \"%s\"]' % (m, m) for m in f) + '\\n  ],\\n  \"version\": \"0.1.0\"\\n}\\n'); print('package.json: %d modules' % len(f))"

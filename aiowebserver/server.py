@@ -202,15 +202,21 @@ async def _supervise(srv, host, port):
     # MemoryError in it, and start_server keeps no reference to its socket,
     # which stays bound: find the socket while the loop waits on it, and
     # restart the loop on it. Needs no import and little heap.
-    io = asyncio.core._io_queue.map
+    # This reads asyncio internals (core._io_queue, Server._serve): on a
+    # MicroPython whose internals differ, sock stays None and the fallback
+    # (guard.relisten) is used instead of failing.
     sock = None
-    for _ in range(100):
-        for k in io:
-            if io[k][0] is srv.task:
-                sock = io[k][2]
-        if sock is not None:
-            break
-        await asyncio.sleep_ms(0)  # the loop is accepting: look again after
+    try:
+        io = asyncio.core._io_queue.map
+        for _ in range(100):
+            for k in io:
+                if io[k][0] is srv.task:
+                    sock = io[k][2]
+            if sock is not None:
+                break
+            await asyncio.sleep_ms(0)  # the loop is accepting: look again after
+    except Exception:  # noqa: BLE001  internals not as expected
+        sock = None
     while True:
         try:
             await srv.wait_closed()
@@ -233,6 +239,11 @@ async def _supervise(srv, host, port):
                 break
             except MemoryError:
                 await asyncio.sleep_ms(100)
+            except Exception:  # noqa: BLE001  no such internal: listen anew
+                from .guard import relisten
+
+                srv = await relisten(_servers, _accept, host, port, limits, err)
+                break
         try:
             print("aiowebserver: accept loop failed (%r), restarted" % (err,))
         except MemoryError:
