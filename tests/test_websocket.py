@@ -130,7 +130,7 @@ def test_text_and_binary_messages_are_echoed(ws_app):
 
 
 def test_a_64_kb_message_arrives_whole_and_is_echoed_whole(start_app):
-    ws_app = start_app(APP, heap="256k")  # the message, its copy and the echo
+    ws_app = start_app(APP, heap="512k")  # the message, its copy and the echo, in a fragmented heap
     data = os.urandom(65536)
 
     async def client():
