@@ -19,7 +19,7 @@ class limits:
     buffer_size = 1024  # bytes per connection for the request head: longer -> 414/431
     max_headers = 32  # header lines per request: more -> 431
     max_body = 16384  # bytes of request body: more -> 413
-    max_connections = 8  # served at once; more wait (see max_waiting)
+    max_connections = 10  # served at once (a browser opens 6); more wait (see max_waiting)
     max_streams = None  # SSE/WebSocket connections open at once (None: max_connections - 2); more: 503
     max_waiting = 16  # connections waiting for a slot; more get 503 at once
     wait_timeout = 10  # seconds a waiting connection waits before a 503

@@ -162,8 +162,10 @@ def test_head_of_a_stream_gets_the_headers_only(sse_app):
 
 
 def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(start_app):
-    sse_app = start_app(APP, heap="256k")  # six streams of about 6 KB each beside the app's source
-    streams = [open_stream(sse_app, "/quiet") for _ in range(6)]
+    # 10 connections (the default): at most 8 streams, so pages still load;
+    # eight streams of about 6 KB each beside the app's source
+    sse_app = start_app(APP, heap="256k")
+    streams = [open_stream(sse_app, "/quiet") for _ in range(8)]
     try:
         assert all(resp.status == 200 for conn, resp in streams)
         status, headers, _ = sse_app.request("GET", "/quiet")

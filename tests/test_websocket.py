@@ -470,11 +470,11 @@ def test_server_stop_closes_websockets_with_1001_and_one_close_event(ws_app):
 
 
 def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(start_app):
-    # 8 connections (the default): at most 6 of them long-lived, so the page itself always loads.
+    # 10 connections (the default): at most 8 of them long-lived, so the page itself always loads.
     # A WebSocket holds about 6 KB of MicroPython heap (1 KB of it the head buffer).
     ws_app = start_app(APP, heap="256k")
     async def client():
-        socks = [await connect(url(ws_app, "/echo")) for _ in range(6)]
+        socks = [await connect(url(ws_app, "/echo")) for _ in range(8)]
         try:
             with pytest.raises(websockets.InvalidStatus) as info:
                 await connect(url(ws_app, "/echo"))
