@@ -1,5 +1,5 @@
 # The `rq` object handlers see. One per connection, reset for every request,
-# so a keep-alive connection allocates no new request object.
+# and pooled for the next connection: serving allocates no request object.
 import sys
 from .http import HttpError, status_line, find_head_end, parse_head, content_length
 try:
@@ -48,21 +48,30 @@ _DONE = _Done()
 
 
 class Request:
-    def __init__(self, reader, writer, buf, limits):
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, buf, limits):
+        # Made once per connection slot: server.py pools it with its buffer;
+        # _fresh() readies it for the next connection.
         self._buf = buf
         self._mv = memoryview(buf)
+        self._limits = limits
+        self._reuse = True  # False once a stream (SSE, WebSocket) holds it
+        self._fresh()
+
+    def _fresh(self):
+        # A new connection's state, without the last connection's objects.
+        self._reader = None
+        self._writer = None
         self._start = 0  # unconsumed received bytes are buf[_start:_end]
         self._end = 0
-        self._limits = limits
         self._deadline = None  # ticks at which the watchdog cancels _task
         self._task = None
         self._idle = False
-        self._since = None  # ticks when the current head began (see guard.evict_idle)
+        self._since = None  # ticks when the current head began (see server._evict)
         self._timed_out = False
-        self._started = False
-        self._pending = None
+        # every per-request attribute exists from the start: the instance's
+        # attribute table is allocated once, at its final size (a table grown
+        # at the first request leaves a hole in a small, fragmented heap)
+        self._begin(None, None, None, None, _NO_PARAMS)
 
     def __getattr__(self, name):
         mod = _EXT.get(name)
@@ -149,8 +158,9 @@ class Request:
         self.params = _NO_PARAMS
         self._left = 0  # body bytes still unread; -1: chunked
         self._chunk = 0  # bytes left in the current chunk of a chunked body
-        self._total = 0  # chunked body bytes read so far
+        self._total = 0  # body bytes read so far (chunked: declared in chunk heads)
         self._body_end = None  # ticks by which the whole body must be in
+        self._body_t0 = None  # ticks when the body began to be read
         self._http10 = version == b"HTTP/1.0"
         conn = headers.get("connection")
         self._close_asked = conn is not None and "close" in conn.lower()
@@ -191,6 +201,7 @@ class Request:
             return await read_chunked(self, n)
         data = await self._take(n if n < self._left else self._left)
         self._left -= len(data)
+        self._total += len(data)
         return data
 
     def _body_deadline(self):
@@ -199,6 +210,7 @@ class Request:
         now = ticks_ms()
         lim = self._limits
         if self._body_end is None:
+            self._body_t0 = now
             n = self._left if self._left > 0 else lim.max_body
             self._body_end = ticks_add(now, (lim.body_timeout + (n >> 10)) * 1000)
         d = ticks_add(now, lim.body_timeout * 1000)

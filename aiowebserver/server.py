@@ -10,7 +10,15 @@ try:
 except ImportError:  # CPython
     from .clock import ticks_ms, ticks_add, ticks_diff
 
+try:
+    from micropython import const
+except ImportError:
+    const = lambda x: x  # noqa: E731
+
 _MPY = sys.implementation.name == "micropython"
+_EAGAIN = const(11)  # errno values of Linux and lwIP (ESP32)
+_EBADF = const(9)
+_SLOW_HEAD = const(300)  # ms: a head still incomplete after this may be closed for a newcomer
 
 
 class limits:
@@ -27,7 +35,7 @@ class limits:
     idle_timeout = 30  # seconds a keep-alive connection may stay idle
     body_timeout = 10  # seconds without progress while a body is read -> closed
     write_timeout = 10  # seconds without progress while an answer is sent -> closed
-    backlog = 8  # listen() backlog
+    backlog = 16  # listen() backlog: where new connections wait while the heap is short
     min_free = 4096  # MicroPython: bytes of free heap a new connection needs, else 503
 
 
@@ -37,33 +45,29 @@ _BUSY = (
     b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n"
 )
 _conns = []  # Request objects of the connections being served
-_pool = []  # free head buffers, reused by new connections
+_pool = []  # free Request objects with their head buffers (at most max_connections), for new connections
 _servers = []
 _tasks = []
-_state = {"waiting": 0, "slot": None, "stopped": None, "port": None}
+_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None}
 
 
-async def _accept(reader, writer):
-    # One task per connection, from accept to close. Never raises.
-    rq = None
+def _slot():
+    # A request object with its head buffer for a new connection.
+    return _pool.pop() if _pool else Request(bytearray(limits.buffer_size), limits)
+
+
+async def _accept(reader, writer, rq=None):
+    # One task per connection, from accept to close. Never raises. rq: the
+    # connection's request object when the accept loop took one (MicroPython).
     try:
-        if len(_conns) >= limits.max_connections:
-            from .guard import overloaded
-
-            if not await overloaded(writer, _conns, limits, _state):
-                return
-        if _MPY and gc.mem_free() < limits.min_free:
-            del _pool[1:]  # pooled buffers are the first reserve
-            gc.collect()
-            if gc.mem_free() < limits.min_free and not await _room():
-                raise MemoryError  # answered 503 below
-        try:
-            buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
-        except MemoryError:  # no free block that large: take an evicted one's
-            if not await _room():
-                raise
-            buf = _pool.pop() if _pool else bytearray(limits.buffer_size)
-        rq = Request(reader, writer, buf, limits)
+        if len(_conns) >= limits.max_connections and not await _make_room():
+            writer.write(_BUSY)
+            await writer.drain()
+            return
+        if rq is None:
+            rq = _slot()
+        rq._reader = reader  # the rest is as rq._fresh() left it
+        rq._writer = writer
         rq._task = asyncio.current_task()
         _conns.append(rq)
         await _serve(rq)
@@ -77,16 +81,19 @@ async def _accept(reader, writer):
             _answer(writer, 503)
     except Exception as e:  # noqa: BLE001  a broken connection must not end the server
         if not isinstance(e, (OSError, HttpError)):  # HttpError: a bad body skipped after the answer
-            from .guard import log_exc
+            from .errors import log_exc
 
             log_exc(e)
     finally:
         if rq is not None:
-            _conns.remove(rq)
-            if len(rq._buf) == limits.buffer_size and len(_pool) < limits.max_connections:
-                _pool.append(rq._buf)
-            rq._buf = rq._mv = None
-            if _state["slot"] is not None:
+            if rq._writer is not None:  # it served this connection
+                _conns.remove(rq)
+            if rq._reuse and len(rq._buf) == limits.buffer_size and len(_pool) < limits.max_connections:
+                rq._fresh()  # forgets this connection's objects
+                _pool.append(rq)
+            else:  # a stream object may outlive its connection: its rq stays its own
+                rq._buf = rq._mv = None
+            if _state["waiting"]:
                 _state["slot"].set()
         try:
             writer.close()
@@ -95,15 +102,64 @@ async def _accept(reader, writer):
             pass
 
 
-async def _room():
-    # Close an idle or slow connection for a new one, and let it end (its
-    # buffer goes to the pool); False when there is none.
-    from .guard import evict_idle
-
-    if not evict_idle(_conns):
+async def _make_room():
+    # At the cap: wait for a slot (bounded by max_waiting and wait_timeout),
+    # closing an idle or slow connection for it meanwhile; False: the
+    # newcomer gets a 503. A waiter holds only its socket, stream and task.
+    if _state["waiting"] >= limits.max_waiting:
         return False
-    await asyncio.sleep(0)
-    gc.collect()
+    _state["waiting"] += 1
+    try:
+        deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+        while True:
+            if _evict():
+                await asyncio.sleep(0)  # it ends: its request goes to the pool
+            if len(_conns) < limits.max_connections:
+                return True
+            if ticks_diff(deadline, ticks_ms()) <= 0:
+                return False
+            await _next_end()
+    finally:
+        _state["waiting"] -= 1
+
+
+async def _next_end():
+    # Until a connection ends, or the watchdog's next look (0.1 s while
+    # someone waits): both set the event.
+    slot = _state["slot"]
+    slot.clear()
+    await slot.wait()
+
+
+def _evict():
+    # Close one keep-alive connection waiting for its next request; else the
+    # one that has been sending its head for longest, if for over _SLOW_HEAD
+    # (a browser sends its head at once: that client is slow, silent or
+    # hostile, and the heap or the slots it holds are wanted); else one whose
+    # body has come slower than 1 KB/s for over a second.
+    now = ticks_ms()
+    slow = None
+    body = None
+    for rq in _conns:
+        if rq._timed_out:
+            continue
+        if rq._idle:
+            slow = rq
+            break
+        t = rq._since
+        if t is not None and ticks_diff(now, t) > _SLOW_HEAD and (slow is None or ticks_diff(slow._since, t) > 0):
+            slow = rq
+        t = rq._body_t0
+        if t is not None and rq._left != 0:
+            t = ticks_diff(now, t)
+            if t > 1000 and rq._total < t:
+                body = rq
+    if slow is None:
+        slow = body
+    if slow is None:
+        return False
+    slow._timed_out = True
+    slow._task.cancel()
     return True
 
 
@@ -131,7 +187,7 @@ async def _serve(rq):
         rq.method = None
         if rq._idle and _state["waiting"] and rq._end == rq._start:
             return  # others wait for a slot: keep-alive gives way
-        rq._since = ticks_ms()  # a head slower than a second may be evicted
+        rq._since = ticks_ms()  # a head slower than _SLOW_HEAD may be evicted
         try:
             if not await rq._read_head():
                 return
@@ -143,7 +199,7 @@ async def _serve(rq):
             # the head parsed but its body can't be taken (413, 501, 417...):
             # answered like any request error, then the connection closes
             rq._deadline = None
-            from .guard import answer_error
+            from .errors import answer_error
 
             await answer_error(rq, e.status)
             return
@@ -161,7 +217,7 @@ async def _serve(rq):
                 return
             if e.status >= 500 or rq._left != 0:
                 rq._close = True
-            from .guard import answer_error
+            from .errors import answer_error
 
             await answer_error(rq, e.status)
         except MemoryError:
@@ -169,13 +225,13 @@ async def _serve(rq):
             if rq._started:
                 return
             rq._close = True
-            from .guard import answer_error
+            from .errors import answer_error
 
             await answer_error(rq, 503)
         except (OSError, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001  the handler's bug: 500, and serve on
-            from .guard import answer_exception
+            from .errors import answer_exception
 
             await answer_exception(rq, e)
             if rq._started and not rq._close:
@@ -186,69 +242,137 @@ async def _serve(rq):
 
 async def _watchdog():
     # Cancels connections past their deadline (timeouts without wait_for).
-    while True:
-        await asyncio.sleep(0.5)
-        now = ticks_ms()
-        for rq in _conns:
-            d = rq._deadline
-            if d is not None and ticks_diff(now, d) >= 0:
-                rq._deadline = None
-                rq._timed_out = True
-                rq._task.cancel()
-
-
-async def _supervise(srv, host, port):
-    # MicroPython's accept loop ends for good on an error such as a
-    # MemoryError in it, and start_server keeps no reference to its socket,
-    # which stays bound: find the socket while the loop waits on it, and
-    # restart the loop on it. Needs no import and little heap.
-    # This reads asyncio internals (core._io_queue, Server._serve): on a
-    # MicroPython whose internals differ, sock stays None and the fallback
-    # (guard.relisten) is used instead of failing.
-    sock = None
-    try:
-        io = asyncio.core._io_queue.map
-        for _ in range(100):
-            for k in io:
-                if io[k][0] is srv.task:
-                    sock = io[k][2]
-            if sock is not None:
-                break
-            await asyncio.sleep_ms(0)  # the loop is accepting: look again after
-    except Exception:  # noqa: BLE001  internals not as expected
-        sock = None
+    # Never ends, and sleeps without allocating (a full heap must not stop it).
     while True:
         try:
-            await srv.wait_closed()
-            return  # closed by stop()
-        except asyncio.CancelledError:
-            raise
-        except BaseException as e:  # noqa: BLE001
-            err = e
-        if sock is None:
-            if srv in _servers:
-                _servers.remove(srv)
-            from .guard import relisten
+            ms = 100 if _state["waiting"] else 500  # waiters look again soon
+            await (asyncio.sleep_ms(ms) if _MPY else asyncio.sleep(ms / 1000))
+            if _state["waiting"]:
+                _state["slot"].set()  # waiters look again (deadline, slow heads)
+            now = ticks_ms()
+            for rq in _conns:
+                d = rq._deadline
+                if d is not None and ticks_diff(now, d) >= 0:
+                    rq._deadline = None
+                    rq._timed_out = True
+                    rq._task.cancel()
+        except MemoryError:
+            gc.collect()
 
-            srv = await relisten(_servers, _accept, host, port, limits, err)
-            continue
-        while True:
+
+async def _listen(sock):
+    # MicroPython's accept loop, ours: asyncio.start_server's loop ends for
+    # good on an error in it (a MemoryError on a full heap) and keeps its
+    # socket bound; here that error costs one connection a 503, never the
+    # loop. A pending connection makes the listening socket readable:
+    # Stream.readinto (public API) waits for that, then fails to read from a
+    # socket that is no connection, and accept() takes the connection.
+    ready = asyncio.StreamReader(sock)
+    one = bytearray(1)
+    rq = None  # the next connection's request object, taken before accept()
+    while True:
+        conn = None
+        try:
+            try:
+                await ready.readinto(one)
+            except OSError:
+                pass
+            if rq is None:
+                rq = await _take_slot()
+            conn = sock.accept()[0]
+            if rq is None:
+                raise MemoryError  # the heap was short for wait_timeout: 503
+            conn.setblocking(False)
+            deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+            while True:
+                try:
+                    stream = asyncio.StreamReader(conn)
+                    asyncio.create_task(_accept(stream, stream, rq))
+                    rq = None
+                    break
+                except MemoryError:  # free, but in pieces too small
+                    if not await _shrink(deadline):
+                        raise
+        except OSError as e:
+            if rq is not None:  # no connection for it after all
+                _pool.append(rq)
+                rq = None
+            if conn is not None:
+                conn.close()
+            elif e.errno == _EBADF:
+                return  # closed by stop()
+            elif e.errno != _EAGAIN:  # e.g. out of file descriptors: retry later
+                await asyncio.sleep_ms(100)
+        except MemoryError:
             gc.collect()
             try:
-                srv.task = asyncio.create_task(srv._serve(sock, _accept, None))
-                break
-            except MemoryError:
-                await asyncio.sleep_ms(100)
-            except Exception:  # noqa: BLE001  no such internal: listen anew
-                from .guard import relisten
+                if conn is not None:
+                    conn.send(_BUSY)
+                    conn.close()
+                await asyncio.sleep_ms(10)  # let the connections run: they free the heap
+            except Exception:  # noqa: BLE001
+                pass
 
-                srv = await relisten(_servers, _accept, host, port, limits, err)
-                break
-        try:
-            print("aiowebserver: accept loop failed (%r), restarted" % (err,))
-        except MemoryError:
-            pass
-        err = None
+
+async def _take_slot():
+    # MicroPython: a request object for the next connection, taken before
+    # accept(). Short of heap, the connection waits in the listen backlog,
+    # costing no heap, while idle and slow connections are closed; None once
+    # the heap has been short for wait_timeout (that connection gets a 503).
+    while True:
+        if _pool:
+            rq = _pool.pop()  # its heap is in use already
+        else:
+            rq = None
+            if gc.mem_free() < limits.min_free:
+                gc.collect()
+            if gc.mem_free() >= limits.min_free:
+                try:
+                    rq = _slot()
+                except MemoryError:  # free, but in pieces too small
+                    pass
+        if rq is not None:
+            _state["short"] = None
+            return rq
+        if _state["short"] is None:
+            _state["short"] = ticks_ms()
+        if not await _shrink(ticks_add(_state["short"], limits.wait_timeout * 1000)):
+            return None
+
+
+async def _shrink(deadline):
+    # MicroPython, short of heap: close an idle or slow connection, else wait
+    # for one to end (keep-alive connections close after their answer
+    # meanwhile); then collect. False once the deadline has passed.
+    if ticks_diff(deadline, ticks_ms()) <= 0:
+        return False
+    _state["waiting"] += 1
+    try:
+        if _evict():
+            await asyncio.sleep(0)  # the evicted connection ends
+        else:
+            await _next_end()
+    finally:
+        _state["waiting"] -= 1
+    gc.collect()
+    return True
+
+
+def _bind(host, port):
+    # A listening, non-blocking socket, as asyncio.start_server makes it.
+    import socket
+
+    ai = socket.getaddrinfo(host, port)[0]
+    sock = socket.socket(ai[0], socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(ai[-1])
+        sock.listen(limits.backlog)
+    except BaseException:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 def _env(name):
@@ -273,17 +397,19 @@ async def start(host=None, port=None):
     err = None
     for p in ports:
         try:
-            srv = await asyncio.start_server(_accept, host, p, backlog=limits.backlog)
+            if _MPY:
+                srv = _bind(host, p)
+                _tasks.append(asyncio.create_task(_listen(srv)))
+            else:  # CPython's accept loop survives a failed connection
+                srv = await asyncio.start_server(_accept, host, p, backlog=limits.backlog)
         except OSError as e:
             err = e
             continue
-        _servers.append(srv)
+        _servers.append(srv)  # MicroPython: the listening socket
         _state["slot"] = asyncio.Event()
         _state["stopped"] = asyncio.Event()
         _state["port"] = p
         _tasks.append(asyncio.create_task(_watchdog()))
-        if _MPY:
-            asyncio.create_task(_supervise(srv, host, p))
         print("aiowebserver: serving on http://%s:%d/" % (host, p))
         return p
     raise err
@@ -291,12 +417,12 @@ async def start(host=None, port=None):
 
 def stop():
     # Stop listening, close every connection and end the server's tasks.
-    for srv in _servers:
-        srv.close()  # MicroPython: _supervise then returns by itself
-    del _servers[:]
     for t in _tasks:
         t.cancel()
     del _tasks[:]
+    for srv in _servers:
+        srv.close()
+    del _servers[:]
     me = asyncio.current_task() if _loop_running() else None
     for rq in _conns:
         if rq._task is me:

@@ -58,6 +58,7 @@ class Stream:
 
     def __init__(self, rq):
         self._rq = rq
+        rq._reuse = False  # this object may outlive the connection: keep rq its own
         self.method = rq.method
         self.path = rq.path
         self.query = rq.query

@@ -400,7 +400,7 @@ class WebSocket(Stream):
         except ConnectionClosed:
             pass
         except Exception as e:  # noqa: BLE001  the handler's bug
-            from .guard import log_exc
+            from .errors import log_exc
 
             log_exc(e)
             await self._fail(1011)

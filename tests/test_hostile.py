@@ -19,12 +19,7 @@ GET = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 
 # ---- helpers ----
 
-def start_hostile(start_app, heap=None, roomy=False, **limits):
-    # roomy: tests of the cap and of timeouts, not of memory. At 64k the .mpy
-    # package leaves the app at the edge of limits.min_free, where a few bytes
-    # of code decide between a wait and a 503: they get 96k there.
-    if roomy and heap is None and getattr(start_app, "runtime", None) == "mpy":
-        heap = "96k"
+def start_hostile(start_app, heap=None, **limits):
     env = {"HOSTILE_LIMITS": ",".join("%s=%d" % kv for kv in sorted(limits.items()))}
     return start_app("hostile_app.py", heap=heap, env=env)
 
@@ -74,6 +69,7 @@ def warm_up(app):
                 b"GET /nope HTTP/1.1\r\n" + close + b"\r\n",
                 b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n" + close + b"\r\n1\r\na\r\n0\r\n\r\n"):
         assert app.raw(req).startswith(b"HTTP/1.1 ")
+        app.request("GET", "/")  # and a keep-alive request after each
     with app.connect(timeout=10) as s:  # a timeout: 408
         s.sendall(b"GET / HTTP/1.1\r\n")
         s.settimeout(15)
@@ -123,7 +119,7 @@ def timed_get(app, path="/", timeout=15.0):
 # ---- 1. the concurrency cap ----
 
 def test_past_the_cap_a_client_waits_for_a_free_slot_and_is_served(start_app):
-    app = start_hostile(start_app, roomy=True, max_connections=2, max_waiting=4, wait_timeout=8)
+    app = start_hostile(start_app, max_connections=2, max_waiting=4, wait_timeout=8)
     busy = hold(app, 2, ms=2500)
     t0 = time.monotonic()
     waiting = app.connect(timeout=10)
@@ -140,7 +136,7 @@ def test_past_the_cap_a_client_waits_for_a_free_slot_and_is_served(start_app):
 
 
 def test_when_the_waiting_room_is_full_a_client_gets_a_fast_503(start_app):
-    app = start_hostile(start_app, roomy=True, max_connections=1, max_waiting=1, wait_timeout=8)
+    app = start_hostile(start_app, max_connections=1, max_waiting=1, wait_timeout=8)
     busy, = hold(app, ms=4000)
     waiting = app.connect(timeout=10)  # takes the one waiting place
     waiting.sendall(GET)
@@ -158,7 +154,7 @@ def test_when_the_waiting_room_is_full_a_client_gets_a_fast_503(start_app):
 
 
 def test_a_waiting_client_gets_503_after_wait_timeout(start_app):
-    app = start_hostile(start_app, roomy=True, max_connections=1, max_waiting=4, wait_timeout=1)
+    app = start_hostile(start_app, max_connections=1, max_waiting=4, wait_timeout=1)
     busy, = hold(app, ms=4000)
     t0 = time.monotonic()
     with app.connect(timeout=10) as s:
@@ -171,7 +167,7 @@ def test_a_waiting_client_gets_503_after_wait_timeout(start_app):
 
 
 def test_at_the_cap_idle_keep_alive_connections_are_closed_first(start_app):
-    app = start_hostile(start_app, roomy=True, max_connections=2, max_waiting=4, wait_timeout=8, idle_timeout=30)
+    app = start_hostile(start_app, max_connections=2, max_waiting=4, wait_timeout=8, idle_timeout=30)
     idle = []
     for _ in range(2):
         s = app.connect(timeout=10)
@@ -196,7 +192,7 @@ def test_at_the_cap_idle_keep_alive_connections_are_closed_first(start_app):
 
 
 def test_a_busy_connection_is_not_evicted_for_a_newcomer(start_app):
-    app = start_hostile(start_app, roomy=True, max_connections=1, max_waiting=4, wait_timeout=1)
+    app = start_hostile(start_app, max_connections=1, max_waiting=4, wait_timeout=1)
     busy, = hold(app, ms=3000)
     with app.connect(timeout=10) as s:
         s.sendall(GET)
@@ -277,7 +273,7 @@ def measure_normal_clients(app, seconds):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
-            out.append(timed_get(app, timeout=10))
+            out.append(timed_get(app, timeout=15))  # past wait_timeout: the server decides
         except OSError as e:
             out.append((repr(e), 0))
         time.sleep(0.05)  # pacing of the normal clients, not synchronisation
@@ -287,7 +283,7 @@ def measure_normal_clients(app, seconds):
 @pytest.mark.parametrize("mode", ["silent", "slowloris", "slowbody"])
 def test_20_slow_clients_are_dropped_and_normal_clients_are_still_served(start_app, mode, record_property):
     app = start_hostile(start_app, **SLOW_LIMITS)
-    with Attackers(app, 20, mode, pace=0.25, until=8) as attack:
+    with Attackers(app, 20, mode, pace=0.25, until=15) as attack:
         normal = measure_normal_clients(app, 3.0)
     lat = sorted(t for s, t in normal if s == 200) or [99.0]
     statuses = {s for s, _ in normal}
@@ -297,21 +293,15 @@ def test_20_slow_clients_are_dropped_and_normal_clients_are_still_served(start_a
     record_property("latency_max_s", round(lat[-1], 3))
     print("%s on %s: %d/%d normal requests served, latency median %.3f s max %.3f s, statuses %s" % (
         mode, app.runtime, served, len(normal), lat[len(lat) // 2], lat[-1], statuses))
-    if app.runtime == "mpy":
-        # 64 KB heap: a few attackers fill it; a newcomer gets a fast 503
-        # until an attacker slow for over a second can be evicted for it, or
-        # (the listen backlog full of attackers) is not accepted in time
-        # (seen about once in ten runs: none of them served within the window
-        # on this heap; the server serves again once the attack is over, below)
-        timeout = repr(TimeoutError("timed out"))
-        assert statuses <= {200, 503, timeout}, (normal, app.log()[-3000:])
-    else:
-        assert statuses == {200}, normal
+    # also in the 64 KB heap of 'mpy', where four or five connections fill
+    # it: newcomers wait in the listen backlog while slow heads are closed
+    assert statuses == {200}, normal
     # every attacker was cut off by the server: after its head or body
-    # timeout (2 s), once it had a slot (a waiting one waits up to 10 s)
+    # timeout (2 s), once it had a slot (a waiting one waits up to
+    # wait_timeout, 10 s: in a 64 KB heap four or five slow bodies fill it)
     assert len(attack.results) == 20
     for ended, took, out in attack.results:
-        assert ended and took < 8, (mode, ended, took, out[:100])
+        assert ended and took < 13.5, (mode, ended, took, out[:100])
         if out:
             assert out.startswith((b"HTTP/1.1 408 ", b"HTTP/1.1 503 ")) or out == b"<reset>", out[:200]
     assert app.request("GET", "/")[0] == 200
@@ -390,7 +380,11 @@ def test_a_handler_out_of_memory_gets_503_and_the_server_goes_on(start_app):
         assert b"Connection: close" in out
         assert app.request("GET", "/")[:3:2] == (200, b"ok")
     after = heap(app)["alloc"]
-    assert after <= base + 1024 if app.runtime != "cpython" else after <= base + 200, (base, after)
+    # MicroPython's collector is conservative: a stale word left by the
+    # handler that filled the heap may keep one freed request object (1,952
+    # bytes on 64-bit) reachable; the exact leak check is test_load's
+    # 1,000 mixed requests (which include /oom)
+    assert after <= base + 2048 if app.runtime != "cpython" else after <= base + 200, (base, after)
     assert "MemoryError" not in app.log() or app.runtime != "cpython"
 
 
@@ -402,30 +396,23 @@ def test_out_of_memory_after_the_answer_started_cuts_it_and_the_server_goes_on(s
     assert app.request("GET", "/")[:3:2] == (200, b"ok")
 
 
-def test_a_memory_error_in_the_accept_loop_does_not_stop_the_server(start_app):
-    """MicroPython's asyncio.start_server ends its accept loop on a MemoryError.
+def test_a_memory_error_in_the_accept_loop_loses_no_connection(start_app):
+    """On MicroPython a MemoryError in asyncio.start_server's accept loop ends
+    that loop for good; the server runs its own accept loop instead.
 
-    The app makes the accept loop's next Stream() allocation fail (the exact
-    place a full heap hits); the server must accept and serve again."""
+    The app makes the next connection's stream allocation fail (the exact
+    place a full heap hits): that connection waits in the listen backlog
+    while the heap is collected, then is served like the next one."""
     app = start_hostile(start_app)
     if app.runtime == "cpython":
         pytest.skip("CPython's accept loop survives a failed connection by itself")
     assert app.request("GET", "/accept-oom")[2] == b"armed"
-    # this connection is lost with the failed allocation
-    with app.connect(timeout=3) as s:
+    with app.connect(timeout=5) as s:
         s.sendall(GET)
-        recv_all(s, 1)
-    wait_until(lambda: "accept loop failed" in app.log(), 5, "the supervisor to see the failure")
-    t0 = time.monotonic()
-
-    def serves():
-        try:
-            return app.request("GET", "/", timeout=2)[0] == 200
-        except OSError:
-            return False
-
-    wait_until(serves, 10, "the server to accept again")
-    print("accept loop back after %.2f s" % (time.monotonic() - t0))
+        assert read_response(s, 5)[:3:2] == (200, b"ok")
+    assert "accept-oom: stream allocation failed" in app.log()
+    assert app.request("GET", "/", timeout=5)[:3:2] == (200, b"ok")
+    assert "Traceback" not in app.log()
     assert app.proc.poll() is None
 
 
@@ -469,8 +456,7 @@ def test_a_full_heap_while_clients_connect_leaves_the_server_serving(start_app):
         assert app.proc.poll() is None
         wait_until(lambda: only_this_connection(app), 10, "every connection freed")
         heaps.append(heap(app)["alloc"])
-    print("squeeze: answers %s; heap %s; %s" % (
-        sorted(set(answers)), heaps, "accept loop restarted" if "accept loop failed" in app.log() else ""))
+    print("squeeze: answers %s; heap %s" % (sorted(set(answers)), heaps))
     for a in answers:  # whatever a client got during the squeeze was well formed
         assert a in (b"", b"<silence>", b"<reset>") or a.startswith((b"HTTP/1.1 200", b"HTTP/1.1 503")), a
     assert max(heaps) <= heaps[0] + 4096, heaps
@@ -494,8 +480,10 @@ def test_abrupt_resets_at_every_stage_leave_nothing_behind(start_app):
         s = app.connect()
         s.sendall(stages[i % len(stages)])
         reset(s)
-    assert app.request("GET", "/")[:3:2] == (200, b"ok")
+    # (61 connections at once are past max_connections + max_waiting: the
+    # first probes may get a 503 until the reset ones are seen and freed)
     wait_until(lambda: only_this_connection(app), 10, "every reset connection freed")
+    assert app.request("GET", "/")[:3:2] == (200, b"ok")
     after = heap(app)["alloc"]
     assert after <= base + (1024 if app.runtime != "cpython" else 200), (base, after)
 

@@ -154,15 +154,12 @@ def test_20_keep_alive_clients_and_200_resets_for_10_seconds(start_app):
         t.join(LOAD_SECONDS + 60)
     took = time.monotonic() - t0
     after = wait_idle(app)
-    restarts = app.log().count("accept loop failed")
     print("load on %s: %d answers in %.1f s (%.0f/s), %d 503, %d reconnects, %d resets, "
-          "heap %d -> peak %d -> %d, errors %d, lost %d, accept loop restarts %d" % (
+          "heap %d -> peak %d -> %d, errors %d, lost %d" % (
               app.runtime, stats.served, took, stats.served / took, stats.busy, stats.reconnects,
-              resets[0], base, peak[0], after["alloc"], len(stats.errors), stats.lost, restarts))
+              resets[0], base, peak[0], after["alloc"], len(stats.errors), stats.lost))
     assert not stats.errors, stats.errors[:10]
-    # a request goes unanswered only when MicroPython's accept loop met a
-    # MemoryError after accept() (64 KB heap): that one connection is lost
-    assert stats.lost <= restarts, (stats.lost, restarts)
+    assert stats.lost == 0  # every request was answered, also in a 64 KB heap
     assert resets[0] == 200
     assert stats.served > 20 * 10  # every client was served again and again
     assert app.proc.poll() is None
@@ -194,7 +191,10 @@ def test_heap_returns_to_its_baseline_after_1000_mixed_requests(start_app):
         if i % 10 == 8:
             with socket.create_connection((app.host, app.port), timeout=10) as s:
                 s.sendall(extra[i // 10 % len(extra)])
-                s.shutdown(socket.SHUT_WR)
+                try:
+                    s.shutdown(socket.SHUT_WR)
+                except OSError:  # answered (414) and closed before the rest was read: the answer is queued
+                    pass
                 out = s.recv(100)
                 assert out.startswith(b"HTTP/1.1 "), out
             return

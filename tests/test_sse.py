@@ -174,3 +174,24 @@ def test_streams_beyond_the_cap_get_503_and_plain_pages_still_load(start_app):
     finally:
         for conn, resp in streams:
             conn.close()
+
+
+def test_an_event_source_kept_after_its_stream_ended_keeps_its_own_request(sse_app):
+    """Request objects are pooled for new connections; a stream's is not, so
+    a broadcast list that still holds a finished stream gets ConnectionClosed
+    and that stream's own request data, never the next client's."""
+    conn, resp = open_stream(sse_app, "/keep", headers={"Cookie": "who=first"})
+    assert [e["data"] for e in read_events(resp)] == ["kept"]
+    conn.close()
+    for _ in range(3):  # whichever pooled object each new connection gets
+        with sse_app.connect(timeout=5) as s:
+            s.sendall(b"GET /send-kept HTTP/1.1\r\nHost: t\r\nCookie: who=next\r\nConnection: close\r\n\r\n")
+            out = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+        assert b"late event" not in out
+        assert out.startswith(b"HTTP/1.1 200 OK\r\n"), out
+        assert out.endswith(b'ConnectionClosed, cookies {"who": "first"}'), out

@@ -36,7 +36,7 @@ def _arg(rq, name, default):
 
 
 def _heap():
-    # the live heap without the pool of free head buffers (a bounded cache
+    # the live heap without the pool of free request objects (a bounded cache
     # that fills up to max_connections buffers under load)
     del _pool[:]
     gc.collect()
@@ -177,18 +177,17 @@ async def squeeze(rq):
 
 @web.route("GET", "/accept-oom")
 async def accept_oom(rq):
-    # The next connection's Stream cannot be allocated: MicroPython's accept
-    # loop (asyncio.start_server) meets a MemoryError for that one connection.
+    # The next connection's stream cannot be allocated: the accept loop meets
+    # a MemoryError for that one connection (where a full heap hits it).
     if MPY:
-        import asyncio.stream as st
-
-        real = st.Stream
+        real = asyncio.StreamReader
 
         def failing(*args):
-            st.Stream = real
+            asyncio.StreamReader = real
+            print("accept-oom: stream allocation failed")
             raise MemoryError("test: no memory for the stream")
 
-        st.Stream = failing
+        asyncio.StreamReader = failing
     await rq.w("armed")
 
 

@@ -72,6 +72,26 @@ async def burst(rq):
         await rq.w("event number %d" % n, id=n)
 
 
+_kept = []  # event sources kept after their handler returned (a broadcast list)
+
+
+@web.route_sse("/keep")
+async def keep(rq):
+    _kept.append(rq)
+    await rq.w("kept")
+
+
+@web.route("GET", "/send-kept")
+async def send_kept(rq):
+    # a late broadcast to a stream whose client is gone, from another request
+    es = _kept[-1]
+    try:
+        await es.w("late event")
+        await rq.w("sent")
+    except web.ConnectionClosed:
+        await rq.w("ConnectionClosed, cookies %s" % json.dumps(es.cookies))
+
+
 @web.route("GET", "/stats")
 async def stats_page(rq):
     rq.header_json()
