@@ -108,19 +108,11 @@ async def _make_room():
     # newcomer gets a 503. A waiter holds only its socket, stream and task.
     if _state["waiting"] >= limits.max_waiting:
         return False
-    _state["waiting"] += 1
-    try:
-        deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
-        while True:
-            if _evict():
-                await asyncio.sleep(0)  # it ends: its request goes to the pool
-            if len(_conns) < limits.max_connections:
-                return True
-            if ticks_diff(deadline, ticks_ms()) <= 0:
-                return False
-            await _next_end()
-    finally:
-        _state["waiting"] -= 1
+    deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+    while len(_conns) >= limits.max_connections:
+        if not await _make_way(deadline):
+            return False
+    return True
 
 
 async def _next_end():
@@ -263,10 +255,11 @@ async def _watchdog():
 async def _listen(sock):
     # MicroPython's accept loop, ours: asyncio.start_server's loop ends for
     # good on an error in it (a MemoryError on a full heap) and keeps its
-    # socket bound; here that error costs one connection a 503, never the
-    # loop. A pending connection makes the listening socket readable:
-    # Stream.readinto (public API) waits for that, then fails to read from a
-    # socket that is no connection, and accept() takes the connection.
+    # socket bound; this one never ends, and a connection it has no heap for
+    # waits in the listen backlog (see _take_slot). A pending connection makes
+    # the listening socket readable: Stream.readinto (public API) waits for
+    # that, then fails to read from a socket that is no connection, and
+    # accept() takes the connection.
     ready = asyncio.StreamReader(sock)
     one = bytearray(1)
     rq = None  # the next connection's request object, taken before accept()
@@ -291,7 +284,7 @@ async def _listen(sock):
                     rq = None
                     break
                 except MemoryError:  # free, but in pieces too small
-                    if not await _shrink(deadline):
+                    if not await _make_way(deadline):
                         raise
         except OSError as e:
             if rq is not None:  # no connection for it after all
@@ -336,14 +329,15 @@ async def _take_slot():
             return rq
         if _state["short"] is None:
             _state["short"] = ticks_ms()
-        if not await _shrink(ticks_add(_state["short"], limits.wait_timeout * 1000)):
+        if not await _make_way(ticks_add(_state["short"], limits.wait_timeout * 1000)):
             return None
 
 
-async def _shrink(deadline):
-    # MicroPython, short of heap: close an idle or slow connection, else wait
-    # for one to end (keep-alive connections close after their answer
-    # meanwhile); then collect. False once the deadline has passed.
+async def _make_way(deadline):
+    # One step of making way for a newcomer (a slot, or heap on MicroPython):
+    # close an idle or slow connection, else wait for one to end (keep-alive
+    # connections close after their answer meanwhile). False once the
+    # deadline has passed.
     if ticks_diff(deadline, ticks_ms()) <= 0:
         return False
     _state["waiting"] += 1
@@ -354,7 +348,8 @@ async def _shrink(deadline):
             await _next_end()
     finally:
         _state["waiting"] -= 1
-    gc.collect()
+    if _MPY:
+        gc.collect()
     return True
 
 

@@ -184,14 +184,7 @@ def test_an_event_source_kept_after_its_stream_ended_keeps_its_own_request(sse_a
     assert [e["data"] for e in read_events(resp)] == ["kept"]
     conn.close()
     for _ in range(3):  # whichever pooled object each new connection gets
-        with sse_app.connect(timeout=5) as s:
-            s.sendall(b"GET /send-kept HTTP/1.1\r\nHost: t\r\nCookie: who=next\r\nConnection: close\r\n\r\n")
-            out = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                out += chunk
+        out = sse_app.raw(b"GET /send-kept HTTP/1.1\r\nHost: t\r\nCookie: who=next\r\nConnection: close\r\n\r\n")
         assert b"late event" not in out
         assert out.startswith(b"HTTP/1.1 200 OK\r\n"), out
         assert out.endswith(b'ConnectionClosed, cookies {"who": "first"}'), out
