@@ -313,17 +313,14 @@ async def _take_slot():
     # costing no heap, while idle and slow connections are closed; None once
     # the heap has been short for wait_timeout (that connection gets a 503).
     while True:
-        if _pool:
-            rq = _pool.pop()  # its heap is in use already
-        else:
-            rq = None
-            if gc.mem_free() < limits.min_free:
-                gc.collect()
-            if gc.mem_free() >= limits.min_free:
-                try:
-                    rq = _slot()
-                except MemoryError:  # free, but in pieces too small
-                    pass
+        rq = None
+        if gc.mem_free() < limits.min_free:  # also with a pooled one: the handler needs heap
+            gc.collect()
+        if gc.mem_free() >= limits.min_free:
+            try:
+                rq = _slot()
+            except MemoryError:  # free, but in pieces too small
+                pass
         if rq is not None:
             _state["short"] = None
             return rq
