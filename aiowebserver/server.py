@@ -48,7 +48,7 @@ _conns = []  # Request objects of the connections being served
 _pool = []  # free Request objects with their head buffers (at most max_connections), for new connections
 _servers = []
 _tasks = []
-_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None}
+_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None, "spare": 0}
 
 
 def _slot():
@@ -314,9 +314,17 @@ async def _take_slot():
     # the heap has been short for wait_timeout (that connection gets a 503).
     while True:
         rq = None
-        if gc.mem_free() < limits.min_free:  # also with a pooled one: the handler needs heap
-            gc.collect()
-        if gc.mem_free() >= limits.min_free:
+        if _state["spare"]:  # a recent look found plenty of heap
+            _state["spare"] -= 1
+            free = limits.min_free
+        else:  # (gc.mem_free() scans the heap's table: its cost grows with the heap)
+            free = gc.mem_free()
+            if free < limits.min_free:  # also with a pooled one: the handler needs heap
+                gc.collect()
+                free = gc.mem_free()
+            if free >= 16 * limits.min_free:
+                _state["spare"] = 8  # eight connections cannot take that much
+        if free >= limits.min_free:
             try:
                 rq = _slot()
             except MemoryError:  # free, but in pieces too small
