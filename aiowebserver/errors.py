@@ -1,7 +1,7 @@
 # Error answers and logging, loaded on first need: what the server says when a
 # request fails, through the app's errorhandler when it has one.
 import sys
-from .status import reason, error_response
+from .status import reason
 from .router import _errors, exception_handler
 
 
