@@ -2,12 +2,21 @@
 # `make deploy PORT=... WIFI_SSID=... WIFI_PASSWORD=...` copies this file to
 # the board as main.py, next to wifi.json. Walk-through: docs/on-the-board.md
 #
-# 1. Join the Wi-Fi network named in wifi.json, {"ssid": "...", "password": "..."}:
-#    at most JOIN_ATTEMPTS tries of JOIN_WAIT_S seconds each.
-# 2. Otherwise (no wifi.json, a malformed one, the network refused, any error)
-#    start an access point "aiowebserver-XXXX" (XXXX: the end of the board's
-#    MAC address), password AP_PASSWORD, and serve on http://192.168.4.1/.
-# 3. Serve a status page on / and the same data as JSON on /status.json.
+# 1. Ethernet first where the board has it: an optional "lan" entry in
+#    wifi.json names the PHY and its pins (WT32-ETH01, Olimex ESP32-POE...):
+#      {"lan": {"phy": "LAN8720", "phy_addr": 1, "mdc": 23, "mdio": 18,
+#               "power": 12, "ref_clk": 17, "ref_clk_mode": "OUT"}}
+#    (keys as in MicroPython's network.LAN for esp32; pin numbers become
+#    machine.Pin objects). An image without WLAN (Ethernet only, the QEMU
+#    image) uses network.LAN(phy_addr=1, phy_type=network.PHY_OPENETH)
+#    unless "lan" says otherwise.
+# 2. Else join the Wi-Fi network named in wifi.json, {"ssid": "...",
+#    "password": "..."}: at most JOIN_ATTEMPTS tries of JOIN_WAIT_S seconds.
+# 3. No working Wi-Fi settings (no wifi.json, a malformed one, the network
+#    refused, any error): start an access point "aiowebserver-XXXX" (XXXX: the
+#    end of the board's MAC address), password AP_PASSWORD, on 192.168.4.1.
+# 4. Serve a status page on / and the same data as JSON on /status.json, in
+#    every case: if no interface came up it says so and serves on whatever is.
 # On the unix port and CPython (no `network` module) it serves on this machine.
 # Ctrl-C, or any mpremote command, stops it and gives the REPL back.
 
@@ -34,6 +43,7 @@ except ImportError:  # unix port, CPython
 AP_PASSWORD = 'aiowebserver'  # WPA2: 8 to 63 characters; change it here
 JOIN_ATTEMPTS = const(3)
 JOIN_WAIT_S = const(10)  # per attempt: the fallback starts within 30 s
+LAN_WAIT_S = const(10)  # for an Ethernet address from DHCP
 _CONFIG_MAX = const(512)  # bytes read from wifi.json
 
 started = time.time()
@@ -44,24 +54,30 @@ net = {'mode': 'local', 'ssid': None, 'ip': '127.0.0.1', 'hostname': None, 'url'
 host = port = None  # the server's defaults: 0.0.0.0, port 80 (else 8000)
 
 
-def read_wifi_json():
-    # (ssid, password), or None after saying why not
+_MALFORMED = 'wifi.json is malformed (want {"ssid": "...", "password": "..."})'
+
+
+def read_config():
+    # wifi.json as a dict, else why not (a str)
     try:
         with open('wifi.json', 'rb') as f:
-            text = f.read(_CONFIG_MAX)
+            cfg = json.loads(f.read(_CONFIG_MAX))
     except OSError:
-        print('wifi: no wifi.json: starting the access point')
-        return None
-    try:
-        cfg = json.loads(text)
-        ssid, password = cfg['ssid'], cfg.get('password', '')
-    except (ValueError, KeyError, TypeError, AttributeError):
-        ssid = password = None
-    if not ssid or not isinstance(ssid, str) or not isinstance(password, str):
-        print('wifi: wifi.json is malformed (want {"ssid": "...", "password": "..."}): '
-              'starting the access point')
-        return None
-    return ssid, password
+        return 'no wifi.json'
+    except ValueError:  # not JSON, not utf-8, cut short
+        cfg = None
+    return cfg if isinstance(cfg, dict) else _MALFORMED
+
+
+def wifi_settings(cfg):
+    # (ssid, password) from the config, or None after saying why not
+    if isinstance(cfg, dict):
+        ssid, password = cfg.get('ssid'), cfg.get('password', '')
+        if ssid and isinstance(ssid, str) and isinstance(password, str):
+            return ssid, password
+        cfg = _MALFORMED
+    print('wifi: %s: starting the access point' % cfg)
+    return None
 
 
 def join(ssid, password):
@@ -100,6 +116,45 @@ def start_access_point(name):
     print('wifi: access point %r up, password %r, address %s' % (name, AP_PASSWORD, ip))
 
 
+def set_name(nic):
+    # aiowebserver-XXXX from the interface's MAC, before it is up: DHCP and mDNS take it then
+    mac = nic.config('mac')
+    name = 'aiowebserver-%02x%02x' % (mac[4], mac[5])
+    network.hostname(name)
+    net['hostname'] = name
+    return name
+
+
+def start_lan(cfg):
+    # Ethernet: True once it has an address (False: up without one, or failed)
+    cfg = cfg if isinstance(cfg, dict) else {'phy': 'OPENETH'}  # QEMU's NIC
+    kw = {'phy_addr': 1}
+    for key, value in cfg.items():
+        if key == 'phy':
+            kw['phy_type'] = getattr(network, 'PHY_' + value)  # AttributeError: not in this firmware
+        elif key == 'ref_clk_mode':
+            from machine import Pin
+            kw[key] = getattr(Pin, value)  # "OUT": the ESP32 drives the clock, "IN": the PHY
+        elif key in ('mdc', 'mdio', 'power', 'reset', 'ref_clk'):
+            from machine import Pin
+            kw[key] = Pin(value)
+        else:
+            kw[key] = value
+    print('lan: starting Ethernet (%s)' % ', '.join('%s=%s' % kv for kv in sorted(cfg.items())))
+    lan = network.LAN(**kw)
+    name = set_name(lan)
+    lan.active(True)
+    for _ in range(LAN_WAIT_S * 10):
+        if lan.isconnected():
+            ip = lan.ipconfig('addr4')[0]
+            net.update(mode='ethernet', ip=ip, url='http://%s/' % ip)
+            print('lan: up as %s, address %s' % (name, ip))
+            return True
+        time.sleep(0.1)
+    print('lan: no address within %d s (cable? DHCP server?)' % LAN_WAIT_S)
+    return False
+
+
 def start_network():
     global host, port
     if network is None:
@@ -110,19 +165,40 @@ def start_network():
         net['url'] = 'http://%s:%d/' % (host, port)
         print('wifi: no network module (unix port?): serving on this machine only')
         return
-    mac = network.WLAN(network.WLAN.IF_STA).config('mac')
-    name = 'aiowebserver-%02x%02x' % (mac[4], mac[5])
-    network.hostname(name)  # before any interface is up: DHCP and mDNS take it then
-    net['hostname'] = name
-    config = read_wifi_json()
-    ip = config and join(*config)
+    cfg = read_config()
+    lan = cfg.get('lan') if isinstance(cfg, dict) else None
+    wlan = hasattr(network, 'WLAN')
+    if lan or not wlan or 'qemu' in machine.lower():
+        if not wlan:
+            print('wifi: this firmware has no WLAN (Ethernet only, or the QEMU image): using Ethernet')
+        try:
+            if start_lan(lan):
+                return
+        except Exception as e:
+            print('lan: could not start Ethernet: %s: %s' % (type(e).__name__, e))
+        if not wlan:
+            return nothing_up()
+    name = set_name(network.WLAN(network.WLAN.IF_STA))
+    wifi = wifi_settings(cfg)
+    ip = wifi and join(*wifi)
     if ip:
         # mDNS answers for <name>.local only on the station interface
         url = 'http://%s.local/ (or http://%s/)' % (name, ip)
-        net.update(mode='station', ssid=config[0], ip=ip, url=url)
-        print('wifi: joined %r as %s, address %s' % (config[0], name, ip))
+        net.update(mode='station', ssid=wifi[0], ip=ip, url=url)
+        print('wifi: joined %r as %s, address %s' % (wifi[0], name, ip))
     else:
-        start_access_point(name)
+        no_wifi(name)
+
+
+def no_wifi(name):
+    # No working Wi-Fi settings (none, malformed, refused): the board's own access point
+    start_access_point(name)
+
+
+def nothing_up():
+    # No interface came up: serve anyway (0.0.0.0), on any that comes up later
+    net.update(mode='no network', ip=None)
+    print('network: no interface came up: serving anyway, on whatever interface is up')
 
 
 FIELDS = ('mode', 'ssid', 'ip', 'hostname', 'url', 'uptime_s', 'heap_free', 'version', 'machine')
@@ -162,15 +238,19 @@ async def status_json(rq):
 
 
 def serve():
-    print('open', net['url'])
+    if net['url']:
+        print('open', net['url'])
     web.run_forever(host=host, port=port)  # until Ctrl-C
 
 
 try:
     start_network()
-    serve()
 except Exception as e:  # a mistake here must not leave the board unreachable
-    print('error: %s: %s: falling back to the access point page' % (type(e).__name__, e))
-    if network is not None:
+    print('error: %s: %s: falling back to %s' % (type(e).__name__, e, 'the access point page'
+          if hasattr(network, 'WLAN') else 'whatever interface is up'))
+    try:
         start_access_point(net['hostname'] or 'aiowebserver')
-    serve()
+    except Exception as e:  # no Wi-Fi at all
+        print('error: %s: %s' % (type(e).__name__, e))
+        nothing_up()
+serve()

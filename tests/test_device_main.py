@@ -21,6 +21,12 @@ TEMPLATE = os.path.join(ROOT, 'examples', 'device_main.py')
 AP_NAME = 'aiowebserver-abcd'  # from the stand-in's MAC address, ends in ab:cd
 AP_PASSWORD = 'aiowebserver'
 HEAP_KB = 128  # MicroPython's heap for the status page test (heap_free must fit in it)
+# The template is compiled from source at boot, so its bytecode lives in the
+# heap beside the server's: with Wi-Fi, Ethernet and their fallbacks it leaves
+# too little of 64k (64-bit objects) for the page after a few requests. The
+# small-heap runtimes give it 96k, about 48k of 32-bit objects: an ESP32-C3
+# has about 170 KB free at boot.
+BOARD_HEAP = '96k'
 FIELDS = {'mode', 'ssid', 'ip', 'hostname', 'url', 'uptime_s', 'heap_free', 'version', 'machine'}
 
 # What the ESP32 port's network module does that main.py relies on: AP
@@ -87,6 +93,65 @@ class WLAN:
         return ('192.168.1.50' if self.kind == 'STA' else '192.168.4.1', '255.255.255.0')
 '''
 
+# The Ethernet side of the esp32 port's network module, as MicroPython
+# documents network.LAN: keyword arguments phy_addr, phy_type (network.PHY_*),
+# mdc/mdio/power/ref_clk (machine.Pin objects), ref_clk_mode (Pin.IN/OUT);
+# active(), isconnected(), ipconfig('addr4'), config('mac'). LAN chooses what
+# the Ethernet does: 'ok' (DHCP answers) or 'broken' (the driver fails, as
+# esp_eth_driver_install does without a PHY).
+FAKE_LAN = '''
+LAN_MODE = %r
+PHY_LAN8720 = 0
+PHY_OPENETH = 9
+_name = ['esp32c3']
+
+
+def hostname(name=None):
+    if name is None:
+        return _name[0]
+    _name[0] = name
+
+
+class LAN:
+    def __init__(self, id=None, **kw):
+        names = {PHY_LAN8720: 'PHY_LAN8720', PHY_OPENETH: 'PHY_OPENETH'}
+        print('fake network: LAN(%%s)' %% ', '.join('%%s=%%s' %% (k, names.get(v, v) if k == 'phy_type'
+                                                             else v) for k, v in sorted(kw.items())))
+        if LAN_MODE == 'broken':
+            raise OSError('esp_eth_driver_install failed')
+        self.up = False
+
+    def active(self, up=None):
+        if up is None:
+            return self.up
+        self.up = up
+        print('fake network: LAN active(%%r) as host %%r' %% (up, _name[0]))
+
+    def isconnected(self):
+        return self.up
+
+    def config(self, *query):
+        if query == ('mac',):
+            return b'\\x02\\x00\\x00\\x00\\xab\\xcd'
+        raise ValueError('unknown config param')
+
+    def ipconfig(self, key):
+        return ('10.0.2.15', '255.255.255.0')
+'''
+
+# machine.Pin as the esp32 port has it, enough for network.LAN's pins
+FAKE_MACHINE = '''
+class Pin:
+    IN = 1
+    OUT = 3
+
+    def __init__(self, id):
+        self.id = id
+
+    def __repr__(self):
+        return 'Pin(%d)' % self.id
+'''
+
 
 def is_micropython(runtime):
     return 'cpython' not in str(runtime)
@@ -105,16 +170,20 @@ def wait_for_log(app, text, timeout=10.0):
 
 
 def start_board(start_app, tmp_path, join='ok', wifi_json=None,
-                until='open http://192.168.4.1/'):
+                until='open http://192.168.4.1/', lan=None):
     """Run main.py in a directory standing in for the board's filesystem (the
     template, the chip's network module, wifi.json (bytes or str) unless None)
-    until it prints `until`; returns the app and its output."""
+    until it prints `until`; returns the app and its output. join=None: a
+    network module without WLAN; lan: 'ok' or 'broken' adds network.LAN."""
     shutil.copy(TEMPLATE, str(tmp_path / 'main.py'))
-    (tmp_path / 'network.py').write_text(FAKE_NETWORK % join)
+    module = (FAKE_NETWORK % join if join else '') + (FAKE_LAN % lan if lan else '')
+    (tmp_path / 'network.py').write_text(module)
+    (tmp_path / 'machine.py').write_text(FAKE_MACHINE)
     if wifi_json is not None:
         data = wifi_json.encode() if isinstance(wifi_json, str) else wifi_json
         (tmp_path / 'wifi.json').write_bytes(data)
-    app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path))
+    heap = BOARD_HEAP if start_app.runtime in ('mpy', 'frozen') else None
+    app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap)
     return app, wait_for_log(app, until)
 
 
@@ -237,6 +306,47 @@ def test_an_error_while_starting_is_logged_and_the_access_point_page_still_answe
     assert ('error: OSError: Wifi Internal Error: falling back to the access point page'
             in log)
     assert_access_point(app, log)
+
+
+def test_a_board_without_wlan_serves_over_ethernet_and_prints_its_address(
+        runtime, start_app, tmp_path):
+    # the QEMU image and Ethernet-only builds: network has LAN but no WLAN
+    app, log = start_board(start_app, tmp_path, join=None, lan='ok',
+                           until='open http://10.0.2.15/')
+    assert 'wifi: this firmware has no WLAN (Ethernet only, or the QEMU image): using Ethernet' in log
+    assert 'fake network: LAN(phy_addr=1, phy_type=PHY_OPENETH)' in log  # QEMU's open_eth NIC
+    # the name is set before the interface is up: DHCP takes it then
+    assert "fake network: LAN active(True) as host '%s'" % AP_NAME in log
+    assert 'lan: up as %s, address 10.0.2.15' % AP_NAME in log
+    assert 'error' not in log and 'Traceback' not in log
+    info = status_json(app)
+    assert (info['mode'], info['ip'], info['hostname'], info['url']) == (
+        'ethernet', '10.0.2.15', AP_NAME, 'http://10.0.2.15/')
+
+
+def test_a_lan_entry_in_wifi_json_chooses_the_phy_and_pins_before_wifi(
+        runtime, start_app, tmp_path):
+    # a WT32-ETH01: Wi-Fi and Ethernet in the firmware, the wiring in wifi.json
+    lan = {'phy': 'LAN8720', 'phy_addr': 1, 'mdc': 23, 'mdio': 18, 'power': 12,
+           'ref_clk': 17, 'ref_clk_mode': 'OUT'}
+    app, log = start_board(start_app, tmp_path, 'ok', json.dumps({'lan': lan, 'ssid': 'home'}),
+                           until='open http://10.0.2.15/', lan='ok')
+    assert ('fake network: LAN(mdc=Pin(23), mdio=Pin(18), phy_addr=1, phy_type=PHY_LAN8720, '
+            'power=Pin(12), ref_clk=Pin(17), ref_clk_mode=3)' in log)
+    assert 'STA' not in log  # Ethernet is up: Wi-Fi is not started
+    assert status_json(app)['mode'] == 'ethernet'
+
+
+def test_when_ethernet_fails_too_the_board_still_serves_and_says_so_in_one_line(
+        runtime, start_app, tmp_path):
+    app, log = start_board(start_app, tmp_path, join=None, lan='broken',
+                           until='aiowebserver: serving on')
+    assert 'lan: could not start Ethernet: OSError: esp_eth_driver_install failed' in log
+    assert log.count('network: no interface came up: serving anyway, on whatever interface is up') == 1
+    assert 'Traceback' not in log
+    info = status_json(app)
+    assert (info['mode'], info['ip']) == ('no network', None)
+    assert app.request('GET', '/')[0] == 200
 
 
 def test_the_wifi_password_file_is_never_committed():
