@@ -17,6 +17,8 @@ _LAZY = {
     "ConnectionClosed": "sse",
     "cors": "cors",
     "basic_auth": "auth",
+    "ota": "ota",  # modules: `from aiowebserver import ota` loads them
+    "device": "device",
 }
 
 
@@ -24,6 +26,8 @@ def __getattr__(name):
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(name)
-    value = getattr(__import__("aiowebserver." + mod, None, None, [name]), name)
+    value = __import__("aiowebserver." + mod, None, None, [name])
+    if mod != name:
+        value = getattr(value, name)
     globals()[name] = value
     return value

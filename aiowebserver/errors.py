@@ -14,9 +14,9 @@ def log_exc(e):
         traceback.print_exception(type(e), e, e.__traceback__)
 
 
-async def answer_error(rq, status):
+async def answer_error(rq, status, text=None):
     # The answer to an HttpError raised while a request was served, through
-    # the app's errorhandler(status) when it has one.
+    # the app's errorhandler(status) when it has one; text: a line saying why.
     allow = rq._allow
     _reset(rq)
     rq._status = status
@@ -27,7 +27,7 @@ async def answer_error(rq, status):
         await handler(rq)
     else:
         rq._add_header("Content-Type", "text/plain; charset=utf-8")
-        await rq.w("%d %s\n" % (status, reason(status)))
+        await rq.w("%d %s%s\n" % (status, reason(status), ": " + text if text else ""))
     await rq._finish()
 
 

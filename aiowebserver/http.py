@@ -6,11 +6,14 @@ except ImportError:
     const = lambda x: x  # noqa: E731
 
 _MAX_HEADERS = const(32)
+# exact path -> its own body limit instead of limits.max_body (route(..., max_body=N))
+max_bodies = {}
 
 
 class HttpError(Exception):
     # Raised anywhere while serving a request: answered with this status when
-    # nothing was sent yet (400, 404, 405, 408, 413, 414, 431, 500, 501, 503...).
+    # nothing was sent yet (400, 404, 405, 408, 413, 414, 431, 500, 501, 503...);
+    # reason, a line of text, follows the status in the default answer's body.
     def __init__(self, status, reason=None):
         super().__init__(status)
         self.status = status

@@ -1,7 +1,7 @@
 # The `rq` object handlers see. One per connection, reset for every request,
 # and pooled for the next connection: serving allocates no request object.
 import sys
-from .http import HttpError, status_line, find_head_end, parse_head, content_length
+from .http import HttpError, status_line, find_head_end, parse_head, content_length, max_bodies
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -68,6 +68,7 @@ class Request:
         self._idle = False
         self._since = None  # ticks when the current head began (see server._evict)
         self._timed_out = False
+        self._peer = None  # MicroPython: the client's address from accept()
         # every per-request attribute exists from the start: the instance's
         # attribute table is allocated once, at its final size (a table grown
         # at the first request leaves a hole in a small, fragmented heap)
@@ -144,7 +145,7 @@ class Request:
         # after _begin: a bad or too large body is answered like any request
         # error (through the app's errorhandler), then the connection closes
         self._close = True
-        self._left = content_length(headers, lim.max_body)
+        self._left = content_length(headers, max_bodies.get(path, lim.max_body) if max_bodies else lim.max_body)
         self._close = self._http10 or self._close_asked
         if self._expect and self._left == 0:
             self._expect = False

@@ -55,8 +55,12 @@ def exception_handler(exc):
     return None
 
 
-def route(method, path, wildcard=False):
+def route(method, path, wildcard=False, max_body=None):
     method = method.upper()
+    if max_body is not None:  # this path's own body limit (an exact path)
+        from .http import max_bodies
+
+        max_bodies[path] = max_body
 
     def register(handler):
         if wildcard:

@@ -193,7 +193,7 @@ async def _serve(rq):
             rq._deadline = None
             from .errors import answer_error
 
-            await answer_error(rq, e.status)
+            await answer_error(rq, e.status, e.reason)
             return
         rq._since = None
         first = False
@@ -211,7 +211,7 @@ async def _serve(rq):
                 rq._close = True
             from .errors import answer_error
 
-            await answer_error(rq, e.status)
+            await answer_error(rq, e.status, e.reason)
         except MemoryError:
             gc.collect()
             if rq._started:
@@ -272,9 +272,10 @@ async def _listen(sock):
                 pass
             if rq is None:
                 rq = await _take_slot()
-            conn = sock.accept()[0]
+            conn, peer = sock.accept()
             if rq is None:
                 raise MemoryError  # the heap was short for wait_timeout: 503
+            rq._peer = peer  # the client's address (as accept() gives it), for rate limits
             conn.setblocking(False)
             deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
             while True:
