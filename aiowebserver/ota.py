@@ -17,11 +17,14 @@ _MAGIC = const(0xE9)  # first byte of an ESP image
 _HEAD = const(36)  # image header (24) + first segment header (8) + app description magic (4)
 _APP_MAGIC = b"\x32\x54\xcd\xab"  # esp_app_desc_t.magic_word: where an app's first segment begins
 # esp_chip_id_t of the image's extended header, by the chip name MicroPython reports
-_CHIPS = {"ESP32": 0, "ESP32S2": 2, "ESP32C3": 5, "ESP32S3": 9, "ESP32C2": 12, "ESP32C6": 13, "ESP32H2": 16, "ESP32P4": 18}
+_CHIPS = " ESP32=0 ESP32S2=2 ESP32C3=5 ESP32S3=9 ESP32C2=12 ESP32C6=13 ESP32H2=16 ESP32P4=18 "
 CHIP = None  # the chip id images must carry; None: this board's (from sys.implementation._machine)
 SEND_APP = "send the app image (micropython.bin, or firmware/*-app.bin from make firmware), not the merged image"
 
-_state = {"busy": False, "buf": None}
+_state = {"busy": False}
+# The one block buffer, taken when the module loads (the template imports it
+# at start to confirm()): a 4 KB piece may be hard to find in a small heap later.
+_buf = bytearray(BLOCK)
 
 
 def _esp32():
@@ -60,8 +63,8 @@ def chip_id(machine=None):
         return CHIP
     if machine is None:
         machine = getattr(sys.implementation, "_machine", "")
-    name = machine.rsplit(" ", 1)[-1].upper().replace("-", "")
-    return _CHIPS.get(name)
+    i = _CHIPS.find(" %s=" % machine.rsplit(" ", 1)[-1].upper().replace("-", ""))
+    return None if i < 0 else int(_CHIPS[_CHIPS.find("=", i) + 1 : _CHIPS.find(" ", i + 1)])
 
 
 def check_header(b):
@@ -154,9 +157,7 @@ async def receive(rq):
             rq._expect = False
             rq._writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             await rq._drain()
-        buf = _state["buf"]
-        if buf is None:
-            buf = _state["buf"] = bytearray(BLOCK)  # kept: one block, never the image
+        buf = _buf
         mv = memoryview(buf)
         if want is not None:
             from hashlib import sha256

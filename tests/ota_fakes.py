@@ -95,8 +95,10 @@ class Partition:
         with open(self.path, "r+b") as f:
             f.seek(addr)
             f.write(buf)
-        gc.collect()
-        used = gc.mem_alloc() if _MPY else 0
+        used = 0
+        if _MPY:  # (CPython's collection takes ms)
+            gc.collect()
+            used = gc.mem_alloc()
         if heap[0] == 0:
             heap[1] = heap[2] = heap[3] = used
         heap[0] += 1
@@ -152,28 +154,40 @@ else:
         return x
 
 
+import hashlib
+
+# taken at import: set_boot() must not need free heap in one piece (at 64k)
+_vbuf = bytearray(512)
+_vmv = memoryview(_vbuf)
+_v = [None, None, 0]  # file, sha256, xor
+
+
+def _take(n, xor=False, hashed=True):
+    # n bytes of the image: hashed, XORed into the checksum; returns the first 512
+    f = _v[0]
+    left = n
+    first = None
+    while left:
+        k = f.readinto(_vmv[: min(left, 512)])
+        if not k:
+            return None
+        if hashed:
+            _v[1].update(_vmv[:k])
+        if xor:
+            _v[2] = _xor(_vbuf, k, _v[2])
+        if first is None:
+            first = bytes(_vmv[:k])
+        left -= k
+    return first
+
+
 def _verify(path):
     # esp_image_verify(): None when the image is good, else why not
-    import hashlib
-
-    buf = bytearray(4096)
-    mv = memoryview(buf)
-    sha = hashlib.sha256()
     with open(path, "rb") as f:
-        def take(n, xor=None, hashed=True):
-            left = n
-            while left:
-                k = f.readinto(mv[: min(left, 4096)])
-                if not k:
-                    return None
-                if hashed:
-                    sha.update(mv[:k])
-                if xor is not None:
-                    xor[0] = _xor(buf, k, xor[0])
-                left -= k
-            return bytes(mv[: min(n, 4096)])
-
-        head = take(24)
+        _v[0] = f
+        _v[1] = hashlib.sha256()
+        _v[2] = 0xEF
+        head = _take(24)
         if head[0] != 0xE9:
             return "bad magic"
         count = head[1]
@@ -182,24 +196,20 @@ def _verify(path):
         if head[12] | (head[13] << 8) != CHIP:
             return "wrong chip id"
         pos = 24
-        xor = [0xEF]
         for _ in range(count):
-            seg = take(8)
+            seg = _take(8)
             n = seg[4] | (seg[5] << 8) | (seg[6] << 16) | (seg[7] << 24)
             pos += 8 + n
             if pos > SLOT_SIZE:
                 return "segment past the end of the slot"
-            take(n, xor)
+            _take(n, True)
         pad = 15 - (pos %% 16)
         if pad:
-            take(pad)
-        check = take(1)
-        if check[0] != xor[0]:
+            _take(pad)
+        if _take(1)[0] != _v[2]:
             return "checksum mismatch"
-        if head[23] == 1:
-            digest = sha.digest()
-            if take(32, hashed=False) != digest:
-                return "SHA-256 mismatch"
+        if head[23] == 1 and _take(32, hashed=False) != _v[1].digest():
+            return "SHA-256 mismatch"
     return None
 ''' % (SLOT_SIZE, C3)
 

@@ -3,7 +3,6 @@
 import json
 import aiowebserver as web
 from aiowebserver import ota
-import esp32
 
 ota.CHIP = 5  # the unix port names no chip: updates must be for an ESP32-C3
 web.limits.body_timeout = 2
@@ -18,9 +17,11 @@ async def update(rq):
 
 @web.route("GET", "/state")
 async def state(rq):
+    import esp32  # the stand-in: the first upload imports it (as the board's is built in)
+
     rq.header_json()
     boot = esp32.Partition(esp32.Partition.BOOT).info()[4]
-    await rq.w(json.dumps({"running": ota.running(), "boot": boot, "heap": esp32.heap, "log": esp32.log}))
+    await rq.w(json.dumps({"running": ota.running(), "boot": boot, "heap": esp32.heap, "log": esp32.log, "busy": ota._state["busy"]}))
 
 
 @web.route("POST", "/confirm")
