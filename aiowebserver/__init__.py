@@ -17,8 +17,7 @@ _LAZY = {
     "ConnectionClosed": "sse",
     "cors": "cors",
     "basic_auth": "auth",
-    "ota": "ota",  # modules: `from aiowebserver import ota` loads them
-    "device": "device",
+    "ota": "ota",  # a module: `from aiowebserver import ota` loads it
 }
 
 

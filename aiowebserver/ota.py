@@ -130,13 +130,22 @@ async def _read_into(rq, mv, want):
     rq._total += want
 
 
+async def _drain(rq, mv):
+    # Read and drop the rest of a refused body (at most a slot's size).
+    while rq._left > 0:
+        await _read_into(rq, mv, rq._left if rq._left < BLOCK else BLOCK)
+
+
 async def receive(rq):
     # Stream the request body (an app image) into the next OTA slot; set it as
     # the boot slot once complete and verified. Returns the bytes written; the
     # board boots the new app at its next reset (it does not reset itself).
     if _state["busy"]:
         raise HttpError(409, "an update is already running")
-    esp32 = _esp32()
+    try:
+        esp32 = _esp32()
+    except RuntimeError as e:
+        raise HttpError(501, str(e))
     try:
         slot = esp32.Partition(esp32.Partition.RUNNING).get_next_update()
     except OSError:
@@ -171,7 +180,11 @@ async def receive(rq):
                 k = BLOCK
             await _read_into(rq, mv, k)
             if block == 0:
-                check_header(buf)  # before anything is written
+                try:
+                    check_header(buf)  # before anything is written
+                except HttpError:
+                    await _drain(rq, mv)  # so that the client reads the answer
+                    raise
             if want is not None:
                 h.update(mv[:k])
             while k < BLOCK:  # the last block: erased flash reads 0xFF

@@ -84,7 +84,7 @@ def test_an_update_is_written_verified_and_switched_only_when_whole_and_right(st
     # the same with the client's SHA-256: refused by our own check, before set_boot
     status, body = upload(app, bytes(flipped), {"X-Sha256": hashlib.sha256(image).hexdigest()})
     assert status == 400 and "SHA-256 mismatch" in body, body
-    status, body = upload(app, image, {"X-Sha256": "12" * 31})
+    status, body = upload(app, image[:1000], {"X-Sha256": "12" * 31})  # refused before the body is read
     assert status == 400 and "64 hex digits" in body
     st = state(app)
     assert st["log"] == ["refused: checksum mismatch"] and st["boot"] == "ota_0", st
@@ -126,8 +126,8 @@ def test_the_heap_stays_flat_while_1_5_mb_stream_in_at_a_64k_heap(runtime, start
 
 
 def test_an_upload_cut_off_timed_out_or_doubled_never_switches_the_boot_app(runtime, start_app, tmp_path):
-    if runtime == "cpython":
-        return  # the board's case; its 2 s timeout is waited for on MicroPython only
+    if runtime != "mpy":
+        return  # the board's case (.mpy, small heap); its 2 s timeout is waited for once
     app = start_ota_app(start_app, tmp_path)
     image = app_image(600_000, seed=3)
 
