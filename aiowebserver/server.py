@@ -418,13 +418,14 @@ async def start(host=None, port=None):
 
 def stop():
     # Stop listening, close every connection and end the server's tasks.
+    me = _current()
     for t in _tasks:
-        t.cancel()
-    del _tasks[:]
+        if t is not me:  # after Ctrl-C, MicroPython's asyncio may still hold one as current
+            t.cancel()
+    _tasks[:] = [me] if me in _tasks else []
     for srv in _servers:
         srv.close()
     del _servers[:]
-    me = asyncio.current_task() if _loop_running() else None
     for rq in _conns:
         if rq._task is me:
             rq._close = True  # a handler that calls stop() ends with its answer
@@ -434,11 +435,11 @@ def stop():
         _state["stopped"].set()
 
 
-def _loop_running():
+def _current():
     try:
-        return asyncio.current_task() is not None
-    except RuntimeError:  # CPython, outside a running loop
-        return False
+        return asyncio.current_task()
+    except RuntimeError:  # outside a running loop
+        return None
 
 
 async def _run(host, port):
@@ -449,11 +450,27 @@ async def _run(host, port):
         stop()
 
 
+async def _end():
+    # After Ctrl-C on MicroPython: the loop stopped where the interrupt hit it
+    # (asyncio.run does not cancel anything there). Run it once more to end
+    # the server's tasks, so every socket is closed and the port is free.
+    stop()
+    for _ in range(100):  # a handler may await in its finally: up to ~1 s
+        if not _conns:
+            return
+        await asyncio.sleep_ms(10)
+
+
 def run_forever(host=None, port=None):
     # Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly.
     try:
         asyncio.run(_run(host, port))
     except KeyboardInterrupt:
+        try:
+            if _MPY:
+                asyncio.run(_end())
+        except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
+            pass
         print("aiowebserver: stopped")
     finally:
         stop()

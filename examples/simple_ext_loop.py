@@ -1,4 +1,5 @@
 # Same example on your own asyncio loop, beside another task (a counter).
+#   make run EXAMPLE=simple_ext_loop    (Ctrl-C stops it)
 import asyncio
 import aiowebserver as web
 
@@ -20,4 +21,9 @@ async def count():
 loop = asyncio.get_event_loop()
 loop.create_task(web.start())
 loop.create_task(count())
-loop.run_forever()
+try:
+    loop.run_forever()
+except KeyboardInterrupt:  # Ctrl-C
+    print("stopped")
+finally:
+    web.stop()  # closes the listening socket and the connections

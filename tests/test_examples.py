@@ -1,6 +1,7 @@
 """The seed-style examples run unchanged, and mip installs the package."""
 import json
 import os
+import signal
 import subprocess
 
 import pytest
@@ -41,10 +42,13 @@ def test_simple_port_listens_on_its_chosen_port(start_app, tmp_path):
         proc.wait(5)
 
 
-def test_simple_ext_loop_serves_beside_a_counting_task(start_app):
+def test_simple_ext_loop_serves_beside_a_counting_task_and_ends_cleanly_on_ctrl_c(start_app):
     app = start_app(os.path.join(EXAMPLES, "simple_ext_loop.py"))
     body = app.request("GET", "/")[2]
     assert body.startswith(b"Hello, world! The counter is at ")
+    app.proc.send_signal(signal.SIGINT)
+    assert app.proc.wait(10) == 0
+    assert "stopped" in app.log() and "Traceback" not in app.log(), app.log()
 
 
 def test_forms_and_404_get_post_json_and_custom_404(start_app):
