@@ -34,6 +34,9 @@ FROZEN_BINARY = os.path.join(ROOT, "firmware", "micropython-unix")
 PACKAGE = os.path.join(ROOT, "aiowebserver")
 README = os.path.join(ROOT, "README.md")
 MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
+# the targets and whether they are met: bench/README.md, not the user's README
+BENCH_README = os.path.join(ROOT, "bench", "README.md")
+TARGET_MARKS = ("<!-- targets:start -->", "<!-- targets:end -->")
 HELLO = b"Hello, world!"
 STATIC_SIZE = 1 << 20
 PLAIN_LOOP_CHUNK = 2048  # the plain loop's buffer: the size rq.sendfile uses on a roomy heap
@@ -909,7 +912,17 @@ def markdown_table(results, targets, meta):
     lines = ["| figure | aiowebserver | references (same binary, same run) | ratio |",
              "|---|---|---|---|"]
     lines += ["| %s | %s | %s | %s |" % row for row in rows]
-    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += ["", "MicroPython %s (unix port), servers pinned to one CPU, load on the other; "
+              "medians of %d interleaved runs, %s. Regenerate with `make bench`." % (
+                  meta["micropython"], meta["reps"], meta["date"])]
+    if meta.get("frozen_binary_stale"):
+        lines[-1] += " Frozen figures come from a firmware/micropython-unix older than the package sources."
+    return "\n".join(lines)
+
+
+def targets_table(targets, meta):
+    """The targets the issues set, met or not: bench/README.md between its markers."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
     for t in targets:
         value = t["value"]
         shown = ("%.2f×" % value) if isinstance(value, float) else number_text(value)
@@ -920,24 +933,20 @@ def markdown_table(results, targets, meta):
             shown += "k"
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         lines.append("| %s %s | %s | %s |" % (t["figure"], t["target"], shown, met))
-    lines += ["", "MicroPython %s (unix port), servers pinned to one CPU, load on the other; "
-              "medians of %d interleaved runs, %s. Regenerate with `make bench`." % (
-                  meta["micropython"], meta["reps"], meta["date"])]
-    if meta.get("frozen_binary_stale"):
-        lines[-1] += " Frozen figures come from a firmware/micropython-unix older than the package sources."
+    lines += ["", "From the run of %s (`make bench`), the same run as the README's table." % meta["date"]]
     return "\n".join(lines)
 
 
-def update_readme(table, path=README):
-    """Replace the text between the bench markers; do nothing if they are absent."""
+def update_readme(table, path=README, marks=(MARK_START, MARK_END)):
+    """Replace the text between the markers; do nothing if they are absent."""
     if not os.path.isfile(path):
         return False
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    start, end = text.find(MARK_START), text.find(MARK_END)
+    start, end = text.find(marks[0]), text.find(marks[1])
     if start < 0 or end < start:
         return False
-    new = text[:start + len(MARK_START)] + "\n" + table + "\n" + text[end:]
+    new = text[:start + len(marks[0])] + "\n" + table + "\n" + text[end:]
     if new != text:
         with open(path, "w", encoding="utf-8") as f:
             f.write(new)
@@ -959,12 +968,15 @@ def main(argv=None):
                                       "bench/out/results-quick.json with --quick)")
     parser.add_argument("--readme", help="README to update between the bench markers "
                                          "(default README.md for a full run, none with --quick)")
+    parser.add_argument("--bench-readme", help="file to update between the targets markers "
+                                               "(default bench/README.md for a full run, none with --quick)")
     parser.add_argument("--only", help="comma-separated parts: speed,heap,flash,survival,streams")
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else FULL
     out = args.out or os.path.join(BENCH, "out", "results-quick.json") if args.quick else \
         (args.out or os.path.join(BENCH, "results.json"))
     readme = args.readme if args.readme is not None else (None if args.quick else README)
+    bench_readme = args.bench_readme if args.bench_readme is not None else (None if args.quick else BENCH_README)
     parts = set((args.only or "speed,heap,flash,survival,streams").split(","))
     missing = [tool for tool in ("wrk", "ab") if not shutil.which(tool)]
     if missing:
@@ -1018,6 +1030,11 @@ def main(argv=None):
             log("updated the table between %s and %s in %s" % (MARK_START, MARK_END, readme))
         else:
             log("note: %s has no %s ... %s markers: table not written there" % (readme, MARK_START, MARK_END))
+    if bench_readme:
+        if update_readme(targets_table(targets, meta), bench_readme, TARGET_MARKS):
+            log("updated the targets between %s and %s in %s" % (TARGET_MARKS + (bench_readme,)))
+        else:
+            log("note: %s has no %s ... %s markers: targets not written there" % ((bench_readme,) + TARGET_MARKS))
     return 0
 
 

