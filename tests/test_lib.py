@@ -70,7 +70,8 @@ def test_the_readme_is_one_manual_erase_advice_versions_and_layout_agree_with_th
     layout = readme.split("Layout\n------\n")[1].split("```")[1]
     for name in sorted(os.listdir(os.path.join(ROOT, "aiowebserver"))):
         if name.endswith(".py"):
-            assert re.search(r"^  %s\s+\S" % re.escape(name), layout, re.M), name
+            assert re.search(r"^  %s\s+\S" % re.escape(name), layout, re.M), (
+                "README's Layout has no line for aiowebserver/%s: add one (what the module does)" % name)
     # missed targets and their history live in bench/README.md; the README keeps the figures
     assert "| target |" not in readme and "**no**" not in readme
     assert "<!-- targets:start -->" in read("bench/README.md")
