@@ -18,6 +18,7 @@ _LAZY = {
     "cors": "cors",
     "basic_auth": "auth",
     "ota": "ota",  # a module: `from aiowebserver import ota` loads it
+    "tls_context": "tls",
 }
 
 

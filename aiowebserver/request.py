@@ -32,6 +32,7 @@ _EXT = {
     "delete_cookie": "cookies",
     "parts": "multipart",
     "user": "auth",
+    "scheme": "tls",
 }
 
 

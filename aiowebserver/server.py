@@ -252,7 +252,7 @@ async def _watchdog():
             gc.collect()
 
 
-async def _listen(sock):
+async def _listen(sock, ssl=None):
     # MicroPython's accept loop, ours: asyncio.start_server's loop ends for
     # good on an error in it (a MemoryError on a full heap) and keeps its
     # socket bound; this one never ends, and a connection it has no heap for
@@ -262,6 +262,7 @@ async def _listen(sock):
     # accept() takes the connection.
     ready = asyncio.StreamReader(sock)
     one = bytearray(1)
+    info = {"sslcontext": ssl} if ssl else {}  # what stream.get_extra_info tells (rq.scheme)
     rq = None  # the next connection's request object, taken before accept()
     while True:
         conn = None
@@ -277,11 +278,18 @@ async def _listen(sock):
                 raise MemoryError  # the heap was short for wait_timeout: 503
             rq._peer = peer  # the client's address (as accept() gives it), for rate limits
             conn.setblocking(False)
+            raw = conn
+            if ssl:  # as asyncio.start_server does: the handshake happens in the first read
+                try:  # TCP_NODELAY (Linux and lwIP values): mbedTLS sends a record per write
+                    conn.setsockopt(6, 1, 1)
+                except OSError:
+                    pass
+                conn = ssl.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
             deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
             while True:
                 try:
-                    stream = asyncio.StreamReader(conn)
-                    asyncio.create_task(_accept(stream, stream, rq))
+                    stream = asyncio.StreamReader(conn, info)
+                    asyncio.create_task(_accept_tls(stream, rq, raw) if ssl else _accept(stream, stream, rq))
                     rq = None
                     break
                 except MemoryError:  # free, but in pieces too small
@@ -306,6 +314,15 @@ async def _listen(sock):
                 await asyncio.sleep_ms(10)  # let the connections run: they free the heap
             except Exception:  # noqa: BLE001
                 pass
+
+
+async def _accept_tls(stream, rq, sock):
+    # mbedTLS lets go of the socket, unclosed, when a handshake fails (plain
+    # HTTP or garbage on the TLS port): it is closed here, not at the next GC.
+    try:
+        await _accept(stream, stream, rq)
+    finally:
+        sock.close()
 
 
 async def _take_slot():
@@ -385,10 +402,11 @@ def _env(name):
         return None
 
 
-async def start(host=None, port=None):
+async def start(host=None, port=None, ssl=None):
     # Listen and serve as tasks of the running loop; returns the bound port.
     # host: $AIOWEBSERVER_HOST or '0.0.0.0'; port: $AIOWEBSERVER_PORT or
-    # [80, 8000]; a list of ports is tried in order.
+    # [80, 8000]; a list of ports is tried in order. ssl: an SSLContext
+    # (server side, certificate loaded): HTTPS (docs/https.md).
     if host is None:
         host = _env("AIOWEBSERVER_HOST") or "0.0.0.0"
     if port is None:
@@ -400,9 +418,10 @@ async def start(host=None, port=None):
         try:
             if _MPY:
                 srv = _bind(host, p)
-                _tasks.append(asyncio.create_task(_listen(srv)))
+                _tasks.append(asyncio.create_task(_listen(srv, ssl)))
             else:  # CPython's accept loop survives a failed connection
-                srv = await asyncio.start_server(_accept, host, p, backlog=limits.backlog)
+                kw = {"ssl": ssl, "ssl_handshake_timeout": limits.head_timeout} if ssl else {}
+                srv = await asyncio.start_server(_accept, host, p, backlog=limits.backlog, **kw)
         except OSError as e:
             err = e
             continue
@@ -411,7 +430,7 @@ async def start(host=None, port=None):
         _state["stopped"] = asyncio.Event()
         _state["port"] = p
         _tasks.append(asyncio.create_task(_watchdog()))
-        print("aiowebserver: serving on http://%s:%d/" % (host, p))
+        print("aiowebserver: serving on %s://%s:%d/" % ("https" if ssl else "http", host, p))
         return p
     raise err
 
@@ -442,8 +461,8 @@ def _current():
         return None
 
 
-async def _run(host, port):
-    await start(host, port)
+async def _run(host, port, ssl):
+    await start(host, port, ssl)
     try:
         await _state["stopped"].wait()
     finally:
@@ -461,10 +480,10 @@ async def _end():
         await asyncio.sleep_ms(10)
 
 
-def run_forever(host=None, port=None):
+def run_forever(host=None, port=None, ssl=None):
     # Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly.
     try:
-        asyncio.run(_run(host, port))
+        asyncio.run(_run(host, port, ssl))
     except KeyboardInterrupt:
         try:
             if _MPY:

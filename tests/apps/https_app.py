@@ -1,0 +1,53 @@
+# HTTPS test app: the certificate and key files come from $CERT and $KEY
+# (PEM or DER, made by the test with openssl); without them, plain HTTP.
+import gc
+import os
+import aiowebserver as web
+
+web.limits.head_timeout = 1  # a handshake that never finishes ends sooner in the tests
+
+
+@web.route("GET", "/")
+async def index(rq):
+    await rq.w("hello over %s" % rq.scheme)
+
+
+BLOCK = b"0123456789abcdef" * 256  # made once: 4 KB in one piece is rare on a 96k heap
+
+
+@web.route("GET", "/big")
+async def big(rq):
+    # 64 KB in 4 KB writes: more than one TLS record, chunked
+    for _ in range(16):
+        await rq.w(BLOCK)
+
+
+@web.route("POST", "/echo")
+async def echo(rq):
+    while True:  # rq.r(n) gives what came: over TLS, a record at a time
+        data = await rq.r(2048)
+        if not data:
+            break
+        await rq.w(data)
+
+
+@web.route("GET", "/heap")
+async def heap(rq):
+    gc.collect()
+    await rq.w("%d %d" % (gc.mem_alloc(), gc.mem_free()) if hasattr(gc, "mem_alloc") else "0 0")
+
+
+@web.route_sse("/events")
+async def events(rq):
+    for i in range(3):
+        await rq.w("tick %d" % i, id=i)
+
+
+@web.route_ws("/ws", max_message=8000)
+async def ws(rq, evt):
+    if evt["type"] in ("text", "bytes"):
+        await rq.w(evt["data"])
+
+
+cert = os.getenv("CERT")  # none: plain HTTP, to check rq.scheme there
+web.run_forever(ssl=web.tls_context(cert, os.getenv("KEY")) if cert else None)

@@ -1,0 +1,123 @@
+"""HTTPS: start(ssl=ctx) as Python's ssl, http.client and websockets see it."""
+import asyncio
+import http.client
+import os
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+from websockets.asyncio.client import connect
+
+
+# the app loads ssl, SSE and WebSocket: 58 KB of .mpy modules and objects (frozen on a
+# board), which leave a 96k heap in pieces too small for a 1 KB write: 128k, not 64k
+HEAP = {"mpy": "128k"}
+
+
+def make_cert(directory, kind):
+    """A self-signed certificate for 127.0.0.1 made by the documented openssl command."""
+    key, cert = os.path.join(directory, kind + "-key.pem"), os.path.join(directory, kind + "-cert.pem")
+    newkey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"] if kind == "ec" else ["-newkey", "rsa:2048"]
+    subprocess.run(
+        ["openssl", "req", "-x509"] + newkey + ["-nodes", "-days", "30", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """{'ec': (cert, key), 'rsa': (cert, key)}, PEM files made at test time (no key in the repo)."""
+    d = str(tmp_path_factory.mktemp("certs"))
+    return {kind: make_cert(d, kind) for kind in ("ec", "rsa")}
+
+
+def https(app, cert, timeout=10):
+    ctx = ssl.create_default_context(cafile=cert)  # verifies the chain and 127.0.0.1
+    return http.client.HTTPSConnection(app.host, app.port, context=ctx, timeout=timeout)
+
+
+def get(conn, method, path, body=None):
+    conn.request(method, path, body=body)
+    r = conn.getresponse()
+    return r.status, r.getheader("content-type"), r.read()
+
+
+def closes(sock, timeout):
+    """True when the server closes the socket within timeout (whatever it sent first)."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind):
+    if kind == "rsa" and start_app.runtime != "micropython":
+        pytest.skip("RSA: on MicroPython from source is enough (on CPython it is OpenSSL's business)")
+    cert, key = certs[kind]
+    app = start_app("https_app.py", env={"CERT": cert, "KEY": key}, heap=HEAP.get(start_app.runtime))
+    # a client that connects and never says a word: its handshake times out (head_timeout 1 s)
+    silent = app.connect()
+    t0 = time.monotonic()
+    # a plain-HTTP client and a garbage client on the TLS port: closed, nothing else
+    plain = app.connect()
+    plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    garbage = app.connect()
+    garbage.sendall(bytes(range(256)) * 4)
+    assert closes(plain, 5), "plain HTTP on the TLS port was not closed"
+    assert closes(garbage, 5), "garbage on the TLS port was not closed"
+    plain.close()
+    garbage.close()
+
+    conn = https(app, cert)
+    try:
+        assert get(conn, "GET", "/") == (200, "text/html; charset=utf-8", b"hello over https")
+        sock = conn.sock
+        status, _, body = get(conn, "GET", "/big")  # 64 KB, chunked, many TLS records
+        assert (status, len(body), body[:16]) == (200, 65536, b"0123456789abcdef")
+        upload = os.urandom(15000)
+        assert get(conn, "POST", "/echo", upload)[2] == upload
+        assert conn.sock is sock, "keep-alive: one TLS connection for every request"
+        status, ctype, body = get(conn, "GET", "/events")
+        assert ctype == "text/event-stream"
+        assert b"data: tick 0\n" in body and b"id: 2\ndata: tick 2\n" in body
+    finally:
+        conn.close()
+
+    async def wss():
+        ctx = ssl.create_default_context(cafile=cert)
+        async with connect("wss://127.0.0.1:%d/ws" % app.port, ssl=ctx, open_timeout=10) as ws:
+            await ws.send("over TLS")
+            assert await asyncio.wait_for(ws.recv(), 10) == "over TLS"
+            blob = os.urandom(3000)  # bigger than the 1 KB connection buffer
+            await ws.send(blob)
+            assert await asyncio.wait_for(ws.recv(), 10) == blob
+
+    asyncio.run(wss())
+
+    assert closes(silent, 8), "a handshake that never finished was not timed out"
+    waited = time.monotonic() - t0
+    assert 0.7 < waited < 8, waited
+    silent.close()
+    conn = https(app, cert)  # the server kept serving through all of it
+    try:
+        assert get(conn, "GET", "/")[2] == b"hello over https"
+    finally:
+        conn.close()
+    assert app.proc.poll() is None
+    assert "Traceback" not in app.log(), app.log()
+
+
+def test_plain_http_says_http(start_app):
+    app = start_app("https_app.py", heap=HEAP.get(start_app.runtime))  # no certificate: plain HTTP
+    # rq.scheme on a plain connection (the sessions' Secure cookie reads it)
+    assert app.request("GET", "/")[::2] == (200, b"hello over http")
