@@ -349,6 +349,15 @@ def test_when_ethernet_fails_too_the_board_still_serves_and_says_so_in_one_line(
     assert app.request('GET', '/')[0] == 200
 
 
+def test_a_board_with_wifi_whose_ethernet_fails_joins_the_wifi_network(runtime, start_app, tmp_path):
+    app, log = start_board(start_app, tmp_path, 'ok', json.dumps({'lan': {'phy': 'LAN8720'}, 'ssid': 'home'}),
+                           until='open http://%s.local/ (or http://192.168.1.50/)' % AP_NAME, lan='broken')
+    assert 'lan: could not start Ethernet: OSError: esp_eth_driver_install failed' in log
+    assert "wifi: joined 'home' as %s, address 192.168.1.50" % AP_NAME in log
+    assert 'network: no interface' not in log
+    assert status_json(app)['mode'] == 'station'
+
+
 def test_the_wifi_password_file_is_never_committed():
     result = subprocess.run(['git', 'check-ignore', '-q', 'wifi.json'], cwd=ROOT)
     assert result.returncode == 0, 'wifi.json is not in .gitignore'
