@@ -24,12 +24,15 @@ _SLOW_HEAD = const(300)  # ms: a head still incomplete after this may be closed 
 class limits:
     # Safe defaults for a microcontroller; an application changes them before
     # start(), e.g. `web.limits.max_body = 1_000_000`. Table: docs/limits.md.
+    # The esp32 port (every ESP32 chip, the C3 too) has 10 lwIP sockets for
+    # the listener, the served and waiting connections and the application's
+    # own: there the defaults leave one spare (docs/limits.md, Sockets).
     buffer_size = 1024  # bytes per connection for the request head: longer -> 414/431
     max_headers = 32  # header lines per request: more -> 431
     max_body = 16384  # bytes of request body: more -> 413
-    max_connections = 10  # served at once (a browser opens 6); more wait (see max_waiting)
+    max_connections = 6 if sys.platform == "esp32" else 10  # served at once (a browser opens 6); more wait (see max_waiting)
     max_streams = None  # SSE/WebSocket connections open at once (None: max_connections - 2); more: 503
-    max_waiting = 16  # connections waiting for a slot; more get 503 at once
+    max_waiting = 2 if sys.platform == "esp32" else 16  # connections waiting for a slot; more get 503 at once
     wait_timeout = 10  # seconds a waiting connection waits before a 503
     head_timeout = 10  # seconds to send a complete request head -> 408
     idle_timeout = 30  # seconds a keep-alive connection may stay idle

@@ -77,6 +77,18 @@ AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebse
 # Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
 FIRMWARE ?= $(firstword $(shell ls -t firmware/$(FW_NAME)-aiowebserver-*.bin 2>/dev/null))
 
+# MicroPython's version, from the tree itself (it names the image): git
+# describe when the tree is its own repository's top level (not a folder in
+# some other checkout), else py/mpconfig.h as MicroPython's makeversionhdr.py
+# reads it (v1.29.0-preview). Expanded only where used.
+MPY_VERSION = $(or $(shell t="$(MPY_TREE)"; \
+  if [ -d "$$t" ] && [ "$$(git -C "$$t" rev-parse --show-toplevel 2>/dev/null)" = "$$(cd "$$t" && pwd -P)" ]; then \
+    git -C "$$t" describe --tags --always 2>/dev/null; \
+  elif [ -f "$$t/py/mpconfig.h" ]; then \
+    awk '$$2 ~ /^MICROPY_VERSION_(MAJOR|MINOR|MICRO|PRERELEASE)$$/ { v[$$2] = $$3 } \
+      END { if (v["MICROPY_VERSION_MAJOR"] != "") printf "v%s.%s.%s%s\n", v["MICROPY_VERSION_MAJOR"], v["MICROPY_VERSION_MINOR"], v["MICROPY_VERSION_MICRO"], (v["MICROPY_VERSION_PRERELEASE"] == 1 ? "-preview" : "") }' "$$t/py/mpconfig.h"; \
+  fi),$(MICROPY_REF))
+
 # The submodules an esp32 build needs beyond ESP-IDF (shell test).
 ESP32_SUBMODULES_PRESENT = test -f "$(MPY_TREE)/lib/micropython-lib/README.md" && test -n "$$(ls -A "$(MPY_TREE)/lib/berkeley-db-1.xx" 2>/dev/null)"
 
@@ -127,6 +139,11 @@ QEMU_HTTP_PORT   ?= 8080
 QEMU_SERIAL_PORT ?= 5555
 QEMU_FLASH_SIZE  ?= 4MB
 QEMU_FIRMWARE ?= $(firstword $(shell ls -t firmware/$(BOARD)-QEMU-aiowebserver-*.bin 2>/dev/null))
+# The emulated flash. It is kept across restarts (the files make deploy wrote
+# stay) and made anew from QEMU_FIRMWARE only when that image changed (its
+# checksum is kept beside it) or with QEMU_FRESH=1.
+QEMU_FLASH ?= $(FW_LOG_DIR)/qemu-flash.bin
+QEMU_FRESH ?=
 
 .PHONY: firmware flash erase deploy repl unix qemu
 
@@ -153,8 +170,7 @@ ifneq ($(FREEZE_MAIN),)
 endif
 	$(call fw_run,firmware-$(FW_NAME),building $(FW_NAME) with ESP-IDF,$(if $(FREEZE_MAIN),AIOWEBSERVER_FREEZE_MAIN=$(CURDIR)/$(FW_LOG_DIR)/freeze-main/main.py) $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" $(if $(BOARD_VARIANT),BOARD_VARIANT=$(BOARD_VARIANT)) BUILD=$(ESP32_BUILD))
 	@mkdir -p firmware
-	@mpv=$$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)); \
-	  out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$$mpv.bin; \
+	@out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$(MPY_VERSION).bin; \
 	  cp "$(ESP32_BUILD)/firmware.bin" $$out && \
 	  echo "$$out: write it with: make flash BOARD=$(BOARD) PORT=... (esptool at $(BOARD_FLASH_OFFSET))"
 
@@ -192,9 +208,16 @@ qemu: ## run the BOARD_VARIANT=QEMU image in Espressif's QEMU (web on 127.0.0.1:
 	$(call fw_need_tool,$(ESPTOOL),run make venv)
 	@test -n "$(QEMU_FIRMWARE)" && test -f "$(QEMU_FIRMWARE)" || { echo "error: no QEMU image for $(BOARD) in firmware/: run make firmware BOARD=$(BOARD) BOARD_VARIANT=QEMU, or pass QEMU_FIRMWARE=path/to/image.bin"; exit 1; }
 	@mkdir -p $(FW_LOG_DIR)
-	@$(ESPTOOL) --chip $(BOARD_CHIP) merge-bin --fill-flash-size $(QEMU_FLASH_SIZE) -o $(FW_LOG_DIR)/qemu-flash.bin $(BOARD_FLASH_OFFSET) $(QEMU_FIRMWARE) >/dev/null
+	@sum="$$(cksum <"$(QEMU_FIRMWARE)") $(QEMU_FLASH_SIZE)"; \
+	if [ -n "$(QEMU_FRESH)" ] || [ ! -f "$(QEMU_FLASH)" ] || [ "$$(cat "$(QEMU_FLASH).src" 2>/dev/null)" != "$$sum" ]; then \
+	  echo "QEMU: flash $(QEMU_FLASH) made from $(QEMU_FIRMWARE)"; rm -f "$(QEMU_FLASH).src"; \
+	  $(ESPTOOL) --chip $(BOARD_CHIP) merge-bin --pad-to-size $(QEMU_FLASH_SIZE) -o $(QEMU_FLASH) $(BOARD_FLASH_OFFSET) $(QEMU_FIRMWARE) >/dev/null || exit 1; \
+	  echo "$$sum" >"$(QEMU_FLASH).src"; \
+	else \
+	  echo "QEMU: flash $(QEMU_FLASH) kept with its files (QEMU_FRESH=1 makes it anew from the image)"; \
+	fi
 	@echo "QEMU: REPL on socket://127.0.0.1:$(QEMU_SERIAL_PORT) (make repl/deploy PORT=socket://127.0.0.1:$(QEMU_SERIAL_PORT)), board port 80 on http://127.0.0.1:$(QEMU_HTTP_PORT)/; Ctrl-A X quits"
-	$(QEMU) -nographic -machine $(BOARD_CHIP) -drive file=$(FW_LOG_DIR)/qemu-flash.bin,if=mtd,format=raw \
+	$(QEMU) -nographic -machine $(BOARD_CHIP) -drive file=$(QEMU_FLASH),if=mtd,format=raw \
 	  -global driver=timer.$(BOARD_CHIP).timg,property=wdt_disable,value=true \
 	  -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$(QEMU_HTTP_PORT)-:80 \
 	  -serial tcp:127.0.0.1:$(QEMU_SERIAL_PORT),server,nowait
@@ -207,4 +230,4 @@ unix: ## build MicroPython's unix port with the same manifest frozen -> firmware
 	$(call fw_run,unix,building the unix port with aiowebserver frozen,$(SUBMAKE) -C "$(MPY_TREE)/ports/unix" -j$(JOBS) $(UNIX_FLAGS))
 	@mkdir -p firmware
 	@cp "$(UNIX_BUILD)/micropython" $(FW_LOG_DIR)/micropython-unix.tmp && mv -f $(FW_LOG_DIR)/micropython-unix.tmp firmware/micropython-unix
-	@echo "firmware/micropython-unix: MicroPython $$(git -C "$(MPY_TREE)" describe --tags --always 2>/dev/null || echo $(MICROPY_REF)) with aiowebserver frozen"
+	@echo "firmware/micropython-unix: MicroPython $(MPY_VERSION) with aiowebserver frozen"

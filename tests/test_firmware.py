@@ -442,13 +442,117 @@ def test_unix_dry_run_freezes_our_manifest_without_btree_ssl_ffi(tmp_path):
 
 def test_qemu_runs_the_qemu_image_with_open_eth_and_the_repl_on_a_socket():
     out = dry_run("qemu", "QEMU_FIRMWARE=firmware/q.bin")
-    merge = command_line(out, ".venv/bin/esptool", "merge-bin")
-    assert merge[-3:] == ["0x0", "firmware/q.bin", ">/dev/null"]
-    assert "--fill-flash-size" in merge
+    merge = command_line("\n".join(line.strip().rstrip("\\") for line in out.splitlines()), ".venv/bin/esptool", "merge-bin")
+    assert merge[-6:] == ["0x0", "firmware/q.bin", ">/dev/null", "||", "exit", "1;"]
+    # esptool 5.6 deprecates --fill-flash-size
+    assert merge[merge.index("--pad-to-size") + 1] == "4MB" and "--fill-flash-size" not in out
     run = " ".join(line.rstrip("\\") for line in out.splitlines() if line.startswith(("qemu-system", "  -")))
     assert run.startswith("qemu-system-riscv32 -nographic -machine esp32c3")
     assert "-nic user,model=open_eth,hostfwd=tcp:127.0.0.1:8080-:80" in run
     assert "-serial tcp:127.0.0.1:5555,server,nowait" in run
+
+
+def test_qemu_keeps_its_flash_file_across_restarts_until_the_image_changes(tmp_path):
+    # Really run it, with the venv's esptool and a stand-in QEMU that writes
+    # into the flash file as make deploy does through the emulated chip.
+    image = tmp_path / "image.bin"
+    image.write_bytes(bytes(range(256)) * 12)
+    flash = tmp_path / "flash.bin"
+    qemu = tmp_path / "qemu"
+    qemu.write_text(
+        "#!/bin/sh\nfor a; do case \"$a\" in file=*) f=${a#file=}; f=${f%%,*};; esac; done\n"
+        "printf DEPLOYED | dd of=\"$f\" bs=1 seek=3145728 conv=notrunc 2>/dev/null\n")
+    qemu.chmod(0o755)
+    args = ("qemu", "QEMU=" + str(qemu), "ESPTOOL=" + os.path.join(os.path.dirname(sys.executable), "esptool"),
+            "QEMU_FIRMWARE=" + str(image), "QEMU_FLASH=" + str(flash))
+
+    def start(*more):
+        status, out = make(*args, *more)
+        assert status == 0, out
+        data = flash.read_bytes()
+        assert len(data) == 4 * 1024 * 1024 and data[3145728:3145736] == b"DEPLOYED", out
+        return out, data
+
+    out, data = start()
+    assert "made from" in out and "deprecated" not in out.lower()
+    assert data[:len(image.read_bytes())] == image.read_bytes()  # at 0x0, then 0xFF
+    assert data[len(image.read_bytes()):3145728] == b"\xff" * (3145728 - len(image.read_bytes()))
+    # what the board wrote stays: the second start keeps the file
+    flash_data = bytearray(data)
+    flash_data[0x200000:0x200004] = b"FILE"
+    flash.write_bytes(bytes(flash_data))
+    out, data = start()
+    assert "kept" in out and data[0x200000:0x200004] == b"FILE", out
+    # a new image (same size, same mtime) makes it anew
+    stat_before = os.stat(str(image))
+    image.write_bytes(bytes(range(255, -1, -1)) * 12)
+    os.utime(str(image), ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns))
+    out, data = start()
+    assert "made from" in out and data[:2] == b"\xff\xfe" and data[0x200000:0x200004] == b"\xff" * 4, out
+    # and QEMU_FRESH=1 starts from the image again
+    flash_data = bytearray(data)
+    flash_data[0x200000:0x200004] = b"FILE"
+    flash.write_bytes(bytes(flash_data))
+    out, data = start("QEMU_FRESH=1")
+    assert "made from" in out and data[0x200000:0x200004] == b"\xff" * 4, out
+
+
+def _tree(path, version=(1, 29, 0, 1)):
+    """A MicroPython source tree as far as its version goes (py/mpconfig.h)."""
+    (path / "py").mkdir(parents=True)
+    (path / "py" / "mpconfig.h").write_text(
+        "// the version\n#define MICROPY_VERSION_MAJOR %d\n#define MICROPY_VERSION_MINOR %d\n"
+        "#define MICROPY_VERSION_MICRO %d\n#define MICROPY_VERSION_PRERELEASE %d\n"
+        "#define MICROPY_VERSION_STRING \"x\"\n" % version)
+    return path
+
+
+def _image_name(tree, *more):
+    out = dry_run("firmware", "MICROPY_DIR=" + str(tree), *more)
+    return [w for w in out.split() if w.startswith("out=firmware/")][0][len("out="):].rstrip(";")
+
+
+def test_the_image_is_named_after_the_micropython_tree_itself(tmp_path):
+    git = shutil.which("git")
+    if not git:
+        pytest.skip("git not installed")
+
+    def run_git(cwd, *args):
+        subprocess.run([git, "-C", str(cwd), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+
+    # a copy without .git (an archive, a snapshot): py/mpconfig.h, as makeversionhdr.py reads it
+    plain = _tree(tmp_path / "plain")
+    assert _image_name(plain) == "firmware/ESP32_GENERIC_C3-aiowebserver-%s-micropython-v1.29.0-preview.bin" % (
+        sed_version())
+    assert _image_name(plain, "BOARD_VARIANT=QEMU").endswith("-QEMU-aiowebserver-%s-micropython-v1.29.0-preview.bin"
+                                                             % sed_version())
+    release = _tree(tmp_path / "release", (1, 28, 0, 0))
+    assert _image_name(release).endswith("-micropython-v1.28.0.bin")
+    # a tree inside some other checkout: that checkout's describe is not its version
+    outer = tmp_path / "outer"
+    inner = _tree(outer / "vendor" / "micropython")
+    run_git(outer, "init", "-q")
+    run_git(outer, "add", ".")
+    run_git(outer, "commit", "-q", "-m", "outer")
+    run_git(outer, "tag", "outer-v9")
+    assert _image_name(inner).endswith("-micropython-v1.29.0-preview.bin")
+    # the tree's own checkout: git describe
+    own = _tree(tmp_path / "own")
+    run_git(own, "init", "-q")
+    run_git(own, "add", ".")
+    run_git(own, "commit", "-q", "-m", "mp")
+    run_git(own, "tag", "v1.29.0-preview")
+    run_git(own, "commit", "-q", "--allow-empty", "-m", "next")
+    name = _image_name(own)
+    assert "-micropython-v1.29.0-preview-1-g" in name, name
+    # (unix: the same version in its message)
+    assert "MicroPython v1.29.0-preview with" in dry_run("unix", "MICROPY_DIR=" + str(plain))
+
+
+def sed_version():
+    with open(os.path.join(PACKAGE, "__init__.py")) as f:
+        return [line.split('"')[1] for line in f if line.startswith("__version__ = ")][0]
 
 
 @pytest.mark.parametrize("target", ["flash", "erase", "deploy", "repl"])

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Boots a BOARD_VARIANT=QEMU image of the firmware in Espressif's QEMU and
+# checks it end to end:
+#   ci/qemu-test.sh IMAGE        (from anywhere; IMAGE: make firmware BOARD_VARIANT=QEMU)
+# Environment: QEMU (default qemu-system-riscv32, Espressif's: it has the
+# esp32c3 machine), VENV (default .venv: esptool and mpremote, `make venv`),
+# QEMU_TEST_TIMEOUT (seconds for the whole run, default 900), QEMU_TEST_LOG
+# (a directory to keep QEMU's output and the deployed main.py in).
+#
+# 1. merges IMAGE into a 4 MB flash file (esptool merge-bin --pad-to-size);
+# 2. boots it with -icount 3 (guest time advances with the instructions: the
+#    figures are repeatable), open_eth user networking (board port 80 on a free
+#    127.0.0.1 port) and the serial on a loopback TCP port;
+# 3. waits for the REPL, then deploys ci/qemu_main.py (with the device template
+#    examples/device_main.py inside it) with the project's own
+#    `make deploy PORT=socket://127.0.0.1:...`;
+# 4. checks over the hostfwd (ci/qemu_check.py): the template's page and JSON,
+#    the esp32 limits, a 404, an SSE stream, a WebSocket echo, 20 slow clients
+#    plus one normal client, then the in-guest benchmark; the last line gives
+#    the heap and the req/s in guest time.
+# Exit status: 0 every check passed; 1 a check failed; 2 usage; 77 skipped
+# (no QEMU with the esp32c3 machine, or no image): one line says which.
+set -u
+cd "$(dirname "$0")/.."
+[ $# -eq 1 ] || { echo "usage: ci/qemu-test.sh IMAGE   (env QEMU=qemu-system-riscv32 with the esp32c3 machine)"; exit 2; }
+IMAGE=$1
+QEMU=${QEMU:-qemu-system-riscv32}
+VENV=${VENV:-.venv}
+ESPTOOL=${ESPTOOL:-$VENV/bin/esptool}
+MPREMOTE=${MPREMOTE:-$VENV/bin/mpremote}
+PYTHON=${PYTHON:-$(command -v python3 || echo python)}
+TOTAL=${QEMU_TEST_TIMEOUT:-900}
+SKIP=77
+
+skip() { echo "SKIP: $*"; exit $SKIP; }
+command -v "$QEMU" >/dev/null 2>&1 || skip "QEMU $QEMU not found (set QEMU to Espressif's qemu-system-riscv32)"
+[ -f "$IMAGE" ] || skip "no image $IMAGE (make firmware BOARD=ESP32_GENERIC_C3 BOARD_VARIANT=QEMU)"
+timeout 20 "$QEMU" -machine help 2>/dev/null | grep -q '^esp32c3 ' \
+    || skip "QEMU $QEMU has no esp32c3 machine (Espressif's QEMU has it: idf_tools.py install qemu-riscv32)"
+for tool in "$ESPTOOL" "$MPREMOTE"; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool not found: run make venv (or set VENV)"; exit 1; }
+done
+
+START=$(date +%s)
+left() { echo $(( TOTAL - ($(date +%s) - START) )); }
+WORK=$(mktemp -d)
+QEMU_PID=
+cleanup() {
+    [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
+    if [ -n "${QEMU_TEST_LOG:-}" ]; then mkdir -p "$QEMU_TEST_LOG" && cp "$WORK"/*.log "$WORK"/main.py "$QEMU_TEST_LOG"/ 2>/dev/null; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL $*"; [ -f "$WORK/qemu.log" ] && tail -n 20 "$WORK/qemu.log"; echo "qemu-test: FAIL ($1)"; exit 1; }
+
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+HTTP_PORT=$(free_port)
+SERIAL_PORT=$(free_port)
+
+# 1. the flash
+timeout 120 "$ESPTOOL" --chip esp32c3 merge-bin --pad-to-size 4MB -o "$WORK/flash.bin" 0x0 "$IMAGE" >"$WORK/merge.log" 2>&1 \
+    || fail "merging the image: $(tail -n 3 "$WORK/merge.log")"
+
+# 2. boot (the whole run is bounded: QEMU is killed at the end or after TOTAL)
+timeout "$TOTAL" "$QEMU" -machine esp32c3 -icount 3 -display none -monitor none \
+    -drive file="$WORK/flash.bin",if=mtd,format=raw \
+    -global driver=timer.esp32c3.timg,property=wdt_disable,value=true \
+    -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80 \
+    -serial tcp:127.0.0.1:$SERIAL_PORT,server,nowait </dev/null >"$WORK/qemu.log" 2>&1 &
+QEMU_PID=$!
+echo "qemu-test: booting $IMAGE (pid $QEMU_PID, http 127.0.0.1:$HTTP_PORT, serial socket://127.0.0.1:$SERIAL_PORT)"
+
+# 3. the REPL, then make deploy
+"$PYTHON" ci/qemu_check.py repl "$SERIAL_PORT" "$(( $(left) < 180 ? $(left) : 180 ))" \
+    || fail "no MicroPython prompt on the serial within 180 s"
+echo "ok   the REPL answers on the serial"
+"$PYTHON" - "$WORK/main.py" <<'EOF' || fail "could not build the test main.py"
+import sys
+head, marker, tail = open("ci/qemu_main.py").read().partition("# --- the device template ---\n")
+template = open("examples/device_main.py").read()
+body, found, _ = template.rpartition("\ntry:\n    start_network()\n")
+assert marker and found, "markers not found in ci/qemu_main.py / examples/device_main.py"
+open(sys.argv[1], "w").write(head + "# --- examples/device_main.py ---\n" + body + "\n" + tail)
+EOF
+timeout "$(( $(left) < 240 ? $(left) : 240 ))" make --no-print-directory deploy PORT="socket://127.0.0.1:$SERIAL_PORT" \
+    DEPLOY_MAIN="$WORK/main.py" MPREMOTE="$MPREMOTE" >"$WORK/deploy.log" 2>&1 \
+    || fail "make deploy: $(tail -n 5 "$WORK/deploy.log")"
+echo "ok   make deploy PORT=socket://127.0.0.1:$SERIAL_PORT"
+
+# 4. the checks and the figures
+timeout "$(left)" "$PYTHON" ci/qemu_check.py http "$HTTP_PORT" 120
+status=$?
+[ $status -eq 0 ] || { tail -n 20 "$WORK/qemu.log"; exit 1; }
+exit 0

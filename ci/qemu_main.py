@@ -1,0 +1,173 @@
+# main.py that ci/qemu-test.sh deploys to the emulated ESP32-C3 (BOARD_VARIANT=QEMU).
+# ci/qemu-test.sh puts examples/device_main.py (the device template, without its
+# last lines that start Wi-Fi) where the marker below is, so the template's own
+# page and JSON are what is checked. The board gets its address from QEMU's
+# user-mode network over the emulated open_eth Ethernet.
+import gc
+
+gc.collect()
+_heap0 = gc.mem_alloc()  # before aiowebserver: the import + one route probe
+import aiowebserver as web  # noqa: E402
+
+
+@web.route('GET', '/hello')
+async def hello(rq):
+    await rq.w('hello')
+
+
+gc.collect()
+HEAP_IMPORT = gc.mem_alloc() - _heap0
+
+# --- the device template ---
+
+import asyncio  # noqa: E402
+import time  # noqa: E402
+
+import network  # noqa: E402
+
+
+def start_ethernet():
+    lan = network.LAN(phy_addr=1, phy_type=network.PHY_OPENETH)  # both required
+    lan.active(True)
+    t0 = time.ticks_ms()
+    ip = '0.0.0.0'
+    while time.ticks_diff(time.ticks_ms(), t0) < 30000:
+        try:
+            ip = lan.ipconfig('addr4')[0]
+        except (AttributeError, ValueError):
+            ip = lan.ifconfig()[0]
+        if ip != '0.0.0.0':
+            break
+        time.sleep_ms(100)
+    net.update(mode='ethernet (QEMU open_eth)', ip=ip, hostname='aiowebserver-qemu', url='http://%s/' % ip)
+    print('ethernet: address', ip)
+
+
+@web.route('GET', '/limits')
+async def limits_json(rq):
+    lim = web.limits
+    await rq.header_json()
+    await rq.w('{"max_connections": %d, "max_waiting": %d, "heap_import": %d}'
+               % (lim.max_connections, lim.max_waiting, HEAP_IMPORT))
+
+
+@web.route_sse('/events')
+async def events(rq):
+    for i in range(3):
+        await rq.w('tick %d' % i, id=str(i))
+
+
+@web.route_ws('/echo')
+async def echo(rq, evt):
+    if evt['type'] in ('text', 'bytes'):
+        await rq.w(evt['data'])
+
+
+# --- references for the benchmark, in the same image ---
+
+_RAW = b'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello'
+
+
+async def raw_server(reader, writer):
+    # a plain asyncio HTTP/1.1 server: request line and headers, one answer
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            close = False
+            while True:
+                h = await reader.readline()
+                if h in (b'\r\n', b'\n', b''):
+                    break
+                if h.lower().startswith(b'connection:') and b'close' in h.lower():
+                    close = True
+            writer.write(_RAW)
+            await writer.drain()
+            if close:
+                break
+    except OSError:
+        pass
+    writer.close()
+    await writer.wait_closed()
+
+
+# --- the in-guest client: requests over lwIP loopback, timed in guest time ---
+
+
+async def read_answer(reader):
+    # one HTTP/1.1 answer (Content-Length or chunked); its status code
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    chunked = False
+    while True:
+        h = await reader.readline()
+        if h in (b'\r\n', b'\n', b''):
+            break
+        h = h.lower()
+        if h.startswith(b'content-length:'):
+            length = int(h[15:])
+        elif h.startswith(b'transfer-encoding:') and b'chunked' in h:
+            chunked = True
+    if chunked:
+        while True:
+            size = int((await reader.readline()).split(b';')[0], 16)
+            await reader.readexactly(size + 2)
+            if not size:
+                break
+    elif length:
+        await reader.readexactly(length)
+    return status
+
+
+async def one_run(port, path, n, keep):
+    # n requests: one connection each, or all on one keep-alive connection;
+    # (requests per second in guest time, requests answered 200)
+    req = b'GET ' + path + b' HTTP/1.1\r\nHost: b\r\n' + (b'\r\n' if keep else b'Connection: close\r\n\r\n')
+    ok = 0
+    t0 = time.ticks_us()
+    reader = writer = None
+    for _ in range(n):
+        if writer is None:
+            reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        writer.write(req)
+        await writer.drain()
+        if await read_answer(reader) == 200:
+            ok += 1
+        if not keep:
+            writer.close()
+            await writer.wait_closed()
+            writer = None
+    if writer is not None:
+        writer.close()
+        await writer.wait_closed()
+    dt = time.ticks_diff(time.ticks_us(), t0)
+    return n * 1000000 // dt, ok
+
+
+@web.route('GET', '/bench')
+async def bench(rq):
+    n = int(rq.query[2:]) if rq.query and rq.query.startswith('n=') else 200
+    out = {}
+    gc.collect()
+    await one_run(80, b'/hello', 1, False)
+    gc.collect()
+    out['heap_serving'] = gc.mem_alloc() - _heap0  # in use after the first request (this one's too)
+    raw = await asyncio.start_server(raw_server, '127.0.0.1', 81, backlog=2)
+    for name, port, path in (('aiowebserver', 80, b'/hello'), ('raw', 81, b'/')):
+        for keep in (False, True):
+            rate, ok = await one_run(port, path, n, keep)
+            out['%s_%s' % (name, 'keepalive' if keep else 'close')] = rate
+            out['%s_%s_ok' % (name, 'keepalive' if keep else 'close')] = ok
+    raw.close()
+    await raw.wait_closed()
+    out['n'] = n
+    gc.collect()
+    out['heap_after'] = gc.mem_alloc() - _heap0
+    await rq.header_json()
+    await rq.w(json.dumps(out))
+
+
+start_ethernet()
+print('qemu-main: ready, import + one route', HEAP_IMPORT, 'bytes')
+serve()

@@ -1,0 +1,109 @@
+"""The ESP32 side: the esp32 port's limits, and the emulated ESP32-C3.
+
+(a) On the esp32 port (`sys.platform == "esp32"`) the default limits fit
+    under its 10 lwIP sockets (docs/limits.md, Sockets). Checked on the unix
+    MicroPython with `sys` replaced by one that says "esp32" (what the
+    package's check reads), and without it (the unix defaults).
+(b) `ci/qemu-test.sh IMAGE` boots a BOARD_VARIANT=QEMU image in Espressif's
+    QEMU and checks it end to end. It needs QEMU_IMAGE (the image) and QEMU
+    (a qemu-system-riscv32 with the esp32c3 machine); without them it is
+    skipped (the GitHub workflow's qemu job runs it in Espressif's container).
+    The script's own checks of its arguments run everywhere.
+"""
+import os
+import subprocess
+
+import pytest
+
+from helpers import MICROPYTHON, ROOT
+
+SCRIPT = os.path.join(ROOT, "ci", "qemu-test.sh")
+SKIPPED = 77  # qemu-test.sh: no QEMU or no image (automake's "skipped")
+
+AS_ESP32 = """\
+import sys
+real = sys
+
+
+class Esp32Sys:
+    # the esp32 port's sys as far as the platform goes; the rest is the real one
+    platform = "esp32"
+
+    def __getattr__(self, name):
+        return getattr(real, name)
+
+
+if PRETEND:
+    sys.modules["sys"] = Esp32Sys()
+import aiowebserver as web
+import aiowebserver.server as server
+
+lim = web.limits
+print(server.sys.platform, lim.max_connections, lim.max_waiting, lim.backlog)
+"""
+
+# lwIP sockets of MicroPython's esp32 port (ESP-IDF's CONFIG_LWIP_MAX_SOCKETS default)
+ESP32_SOCKETS = 10
+
+
+@pytest.mark.parametrize("pretend", [True, False])
+def test_on_the_esp32_port_the_default_limits_fit_under_its_sockets(pretend, tmp_path):
+    proc = subprocess.run(
+        [MICROPYTHON, "-c", ("PRETEND = %r\n" % pretend) + AS_ESP32], cwd=str(tmp_path),
+        env=dict(os.environ, MICROPYPATH=ROOT + ":.frozen"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30,
+    )
+    assert proc.returncode == 0, proc.stdout.decode()
+    platform, served, waiting, backlog = proc.stdout.decode().split()
+    served, waiting = int(served), int(waiting)
+    if pretend:
+        assert platform == "esp32"
+        # the listener + served + waiting, with a socket to spare for the app
+        assert 1 + served + waiting <= ESP32_SOCKETS - 1
+        assert (served, waiting) == (6, 2)
+        assert served >= 6, "a browser opens six connections at once"
+    else:
+        assert platform == "linux"
+        assert (served, waiting) == (10, 16)
+
+
+def run_script(*args, env=None, timeout=60):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(["bash", SCRIPT, *args], cwd=ROOT, env=full_env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace")
+
+
+def test_the_qemu_script_skips_with_one_line_without_qemu_or_image(tmp_path):
+    image = tmp_path / "image.bin"
+    image.write_bytes(b"\xe9" + bytes(1023))
+    status, out = run_script(str(image), env={"QEMU": str(tmp_path / "no-qemu")})
+    assert status == SKIPPED, out
+    assert out.strip().splitlines() == ["SKIP: QEMU %s not found (set QEMU to Espressif's "
+                                        "qemu-system-riscv32)" % (tmp_path / "no-qemu")], out
+    status, out = run_script(str(tmp_path / "none.bin"), env={"QEMU": "sh"})
+    assert status == SKIPPED and out.strip().splitlines() == [
+        "SKIP: no image %s (make firmware BOARD=ESP32_GENERIC_C3 BOARD_VARIANT=QEMU)" % (tmp_path / "none.bin")], out
+    # a QEMU without the esp32c3 machine (upstream QEMU, or here: sh)
+    fake = tmp_path / "qemu-system-riscv32"
+    fake.write_text("#!/bin/sh\necho 'Supported machines are:'; echo 'virt  RISC-V VirtIO board'\n")
+    fake.chmod(0o755)
+    status, out = run_script(str(image), env={"QEMU": str(fake)})
+    assert status == SKIPPED and "has no esp32c3 machine" in out and len(out.strip().splitlines()) == 1, out
+    status, out = run_script()
+    assert status == 2 and out.startswith("usage: ci/qemu-test.sh IMAGE"), out
+
+
+def test_the_qemu_image_boots_serves_and_passes_every_check():
+    image, qemu = os.environ.get("QEMU_IMAGE"), os.environ.get("QEMU")
+    if not image or not qemu:
+        pytest.skip("no emulator here: set QEMU (Espressif's qemu-system-riscv32) and QEMU_IMAGE "
+                    "(make firmware BOARD_VARIANT=QEMU) to boot the image; the workflow's qemu job does")
+    status, out = run_script(image, timeout=900)
+    if status == SKIPPED:
+        pytest.skip(out.strip())
+    print(out)
+    assert status == 0, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("qemu-test: pass"), out
