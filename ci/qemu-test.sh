@@ -79,8 +79,8 @@ echo "ok   the REPL answers on the serial"
 import sys
 head, marker, tail = open("ci/qemu_main.py").read().partition("# --- the device template ---\n")
 template = open("examples/device_main.py").read()
-body, found, _ = template.rpartition("\ntry:\n    start_network()\n")
-assert marker and found, "markers not found in ci/qemu_main.py / examples/device_main.py"
+body, found, _ = template.rstrip().rpartition("\nserve()")
+assert marker and found, "markers not found in ci/qemu_main.py / examples/device_main.py (its last line: serve())"
 open(sys.argv[1], "w").write(head + "# --- examples/device_main.py ---\n" + body + "\n" + tail)
 EOF
 timeout "$(( $(left) < 240 ? $(left) : 240 ))" make --no-print-directory deploy PORT="socket://127.0.0.1:$SERIAL_PORT" \

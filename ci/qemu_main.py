@@ -1,8 +1,8 @@
 # main.py that ci/qemu-test.sh deploys to the emulated ESP32-C3 (BOARD_VARIANT=QEMU).
 # ci/qemu-test.sh puts examples/device_main.py (the device template, without its
-# last lines that start Wi-Fi) where the marker below is, so the template's own
-# page and JSON are what is checked. The board gets its address from QEMU's
-# user-mode network over the emulated open_eth Ethernet.
+# last line, serve()) where the marker below is: the template brings up QEMU's
+# open_eth Ethernet itself (no WLAN in this image) and its own page and JSON
+# are what is checked; the routes below are added before it serves.
 import gc
 
 gc.collect()
@@ -22,25 +22,6 @@ HEAP_IMPORT = gc.mem_alloc() - _heap0
 
 import asyncio  # noqa: E402
 import time  # noqa: E402
-
-import network  # noqa: E402
-
-
-def start_ethernet():
-    lan = network.LAN(phy_addr=1, phy_type=network.PHY_OPENETH)  # both required
-    lan.active(True)
-    t0 = time.ticks_ms()
-    ip = '0.0.0.0'
-    while time.ticks_diff(time.ticks_ms(), t0) < 30000:
-        try:
-            ip = lan.ipconfig('addr4')[0]
-        except (AttributeError, ValueError):
-            ip = lan.ifconfig()[0]
-        if ip != '0.0.0.0':
-            break
-        time.sleep_ms(100)
-    net.update(mode='ethernet (QEMU open_eth)', ip=ip, hostname='aiowebserver-qemu', url='http://%s/' % ip)
-    print('ethernet: address', ip)
 
 
 @web.route('GET', '/limits')
@@ -168,6 +149,5 @@ async def bench(rq):
     await rq.w(json.dumps(out))
 
 
-start_ethernet()
 print('qemu-main: ready, import + one route', HEAP_IMPORT, 'bytes')
 serve()
