@@ -17,8 +17,10 @@ _LAZY = {
     "ConnectionClosed": "sse",
     "cors": "cors",
     "basic_auth": "auth",
-    "ota": "ota",  # a module: `from aiowebserver import ota` loads it
     "tls_context": "tls",
+    # modules: `from aiowebserver import ota` (or web.ota) loads it
+    "ota": "ota",
+    "device": "device",
 }
 
 

@@ -22,9 +22,6 @@ CHIP = None  # the chip id images must carry; None: this board's (from sys.imple
 SEND_APP = "send the app image (micropython.bin, or firmware/*-app.bin from make firmware), not the merged image"
 
 _state = {"busy": False}
-# The one block buffer, taken when the module loads (the template imports it
-# at start to confirm()): a 4 KB piece may be hard to find in a small heap later.
-_buf = bytearray(BLOCK)
 
 
 def _esp32():
@@ -44,6 +41,11 @@ def supported():
         return True
     except RuntimeError:
         return False
+
+
+# The one block buffer, taken when the module loads on a board (the template
+# imports it at start to confirm()): 4 KB in one piece may be hard to find later.
+_buf = bytearray(BLOCK) if supported() else None
 
 
 def confirm():

@@ -17,9 +17,13 @@
 #    end of the board's MAC address), password AP_PASSWORD, on 192.168.4.1.
 # 4. Serve a status page on / and the same data as JSON on /status.json, in
 #    every case: if no interface came up it says so and serves on whatever is.
+# 5. The device page on /device (aiowebserver.device): live status, Wi-Fi,
+#    firmware updates, main.py upload (docs/ota.md). Once serving, a new
+#    firmware is confirmed; one that never gets here is rolled back.
 # On the unix port and CPython (no `network` module) it serves on this machine.
 # Ctrl-C, or any mpremote command, stops it and gives the REPL back.
 
+import asyncio
 import gc
 import json
 import sys
@@ -227,7 +231,8 @@ async def status_page(rq):
     await rq.w('<!doctype html><meta charset="utf-8">'
                '<meta name="viewport" content="width=device-width,initial-scale=1">'
                '<title>%s</title><h1>%s</h1><table>%s</table>'
-               '<p>The same as JSON: <a href="/status.json">/status.json</a></p>'
+               '<p>The same as JSON: <a href="/status.json">/status.json</a>; '
+               'updates and settings: <a href="/device">/device</a></p>'
                % (title, title, rows))
 
 
@@ -237,10 +242,29 @@ async def status_json(rq):
     await rq.w(json.dumps(status()))
 
 
+async def serve_then_confirm():
+    from aiowebserver import ota
+
+    await web.start(host=host, port=port)
+    if ota.supported():  # it serves: the bootloader keeps this firmware
+        ota.confirm()
+        print('ota: running from %s, confirmed' % ota.running())
+    while True:
+        await asyncio.sleep(3600)
+
+
 def serve():
+    from aiowebserver import device
+
+    device.routes(status=status)
     if net['url']:
         print('open', net['url'])
-    web.run_forever(host=host, port=port)  # until Ctrl-C
+    try:
+        asyncio.run(serve_then_confirm())  # until Ctrl-C
+    except KeyboardInterrupt:
+        print('aiowebserver: stopped')
+    finally:
+        web.stop()
 
 
 try:

@@ -49,6 +49,8 @@ def hostname(name=None):
         return _name[0]
     _name[0] = name
 
+_made = {}
+
 
 class WLAN:
     IF_STA = 0
@@ -57,8 +59,10 @@ class WLAN:
 
     def __init__(self, interface_id=0):
         self.kind = ('STA', 'AP')[interface_id]
-        self.up = False
-        self.state = STAT_IDLE
+        last = _made.get(interface_id)  # one interface, however many objects: its state carries over
+        self.up = last.up if last else False
+        self.state = last.state if last else STAT_IDLE
+        _made[interface_id] = self
 
     def active(self, up=None):
         if up is None:
@@ -80,8 +84,8 @@ class WLAN:
         print('fake network: STA connect(%%r, %%r) as host %%r' %% (ssid, key, _name[0]))
         self.state = STAT_GOT_IP if JOIN == 'ok' else globals()[JOIN]
 
-    def status(self):
-        return self.state
+    def status(self, param=None):
+        return -61 if param == 'rssi' else self.state
 
     def isconnected(self):
         return self.state == STAT_GOT_IP
@@ -170,7 +174,7 @@ def wait_for_log(app, text, timeout=10.0):
 
 
 def start_board(start_app, tmp_path, join='ok', wifi_json=None,
-                until='open http://192.168.4.1/', lan=None):
+                until='open http://192.168.4.1/', lan=None, heap=None):
     """Run main.py in a directory standing in for the board's filesystem (the
     template, the chip's network module, wifi.json (bytes or str) unless None)
     until it prints `until`; returns the app and its output. join=None: a
@@ -182,7 +186,8 @@ def start_board(start_app, tmp_path, join='ok', wifi_json=None,
     if wifi_json is not None:
         data = wifi_json.encode() if isinstance(wifi_json, str) else wifi_json
         (tmp_path / 'wifi.json').write_bytes(data)
-    heap = BOARD_HEAP if start_app.runtime in ('mpy', 'frozen') else None
+    if heap is None and start_app.runtime in ('mpy', 'frozen'):
+        heap = BOARD_HEAP
     app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap)
     return app, wait_for_log(app, until)
 

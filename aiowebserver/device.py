@@ -1,0 +1,368 @@
+# The device page and its endpoints: live status (SSE), Wi-Fi settings,
+# firmware updates (ota), files (main.py...), restart. Loaded on first use:
+#   from aiowebserver import device
+#   device.routes()            # under /device; guide: docs/ota.md
+# Updates, files, Wi-Fi and restart need the admin password (HTTP Basic, any
+# user name), whose SHA-256 is the key "admin_sha256" of wifi.json.
+import gc
+import json
+import os
+import sys
+import time
+from .http import HttpError
+from .router import route
+
+try:
+    from time import ticks_ms, ticks_add, ticks_diff
+except ImportError:  # CPython
+    from .clock import ticks_ms, ticks_add, ticks_diff
+
+try:
+    from micropython import const
+except ImportError:
+    const = lambda x: x  # noqa: E731
+
+CONFIG = "wifi.json"  # the board's one config file (also read by the template and the portal)
+FAILS = const(5)  # failed passwords from one address within WINDOW_MS: 429 for WINDOW_MS
+WINDOW_MS = const(60000)
+_ADDRESSES = const(16)  # addresses whose failures are remembered
+MAX_FILE = const(1 << 20)  # bytes of one uploaded file
+_NO_PASSWORD = "no admin password set: make deploy PORT=... ADMIN_PASSWORD=... (over USB), or the setup page"
+_T0 = time.time()
+_seen = {}  # address -> [failures, ticks of the first, ticks blocked until or None]
+_state = {"status": None, "firmware": None}
+
+
+# ---- the config file ----
+
+
+def read_config():
+    # wifi.json as a dict; {} when it is missing or malformed.
+    try:
+        with open(CONFIG) as f:
+            cfg = json.loads(f.read(2048))
+        return cfg if isinstance(cfg, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_config(cfg):
+    # Written to a temporary file, then renamed: a power cut leaves the old or the new file.
+    _write_whole(CONFIG, json.dumps(cfg).encode())
+
+
+def _write_whole(name, data):
+    with open(name + ".tmp", "wb") as f:
+        f.write(data)
+    _replace(name + ".tmp", name)
+
+
+def _replace(tmp, name):
+    try:
+        os.rename(tmp, name)
+    except OSError:  # a filesystem whose rename does not replace
+        try:
+            os.remove(name)
+        except OSError:
+            pass
+        os.rename(tmp, name)
+
+
+def password_hash(password):
+    # What wifi.json keeps instead of the admin password (hex SHA-256 of its utf-8).
+    from hashlib import sha256
+    from binascii import hexlify
+
+    return hexlify(sha256(password.encode()).digest()).decode()
+
+
+def set_admin_password(password):
+    # Sets (or with None removes) the admin password, keeping the other keys.
+    set_admin_hash(None if password is None else password_hash(password))
+
+
+def set_admin_hash(digest):
+    cfg = read_config()
+    if digest is None:
+        cfg.pop("admin_sha256", None)
+    else:
+        cfg["admin_sha256"] = digest
+    write_config(cfg)
+
+
+# ---- who may ----
+
+
+def _peer(rq):
+    # The client's IP address as a dict key (port left out).
+    addr = rq._peer
+    if addr is None:
+        try:
+            addr = rq._writer.get_extra_info("peername")
+        except Exception:  # noqa: BLE001
+            return "?"
+    if isinstance(addr, (tuple, list)):
+        return addr[0]
+    return bytes(addr[4:8]) if len(addr) >= 8 else bytes(addr)  # unix port: a sockaddr_in
+
+
+async def _refuse(rq, status, text, header=None):
+    rq.return_status(status)
+    if header:
+        rq.header(header[0], header[1])
+    rq.header_text()
+    rq._close = rq._close or rq._left != 0  # a body we do not read
+    await rq.w("%d %s\n" % (status, text))
+
+
+async def admin(rq):
+    # True when the request carries the admin password; otherwise it has been
+    # answered: 403 (none configured), 429 (too many failures), 401.
+    want = read_config().get("admin_sha256")
+    if not isinstance(want, str) or len(want) != 64:
+        await _refuse(rq, 403, _NO_PASSWORD)
+        return False
+    now = ticks_ms()
+    who = _peer(rq)
+    seen = _seen.get(who)
+    if seen is not None and seen[2] is not None:
+        if ticks_diff(seen[2], now) > 0:
+            await _refuse(rq, 429, "too many wrong passwords: wait a minute", ("Retry-After", "60"))
+            return False
+        del _seen[who]
+        seen = None
+    from .auth import _credentials, _same
+
+    given = _credentials(rq)
+    if given is not None:
+        try:
+            ok = _same(password_hash(given[1].decode()).encode(), want.encode())
+        except UnicodeError:
+            ok = False
+        if ok:
+            return True
+    if seen is None or ticks_diff(now, seen[1]) > WINDOW_MS:
+        if len(_seen) >= _ADDRESSES:
+            _seen.pop(next(iter(_seen)))
+        seen = _seen[who] = [0, now, None]
+    seen[0] += 1
+    if seen[0] >= FAILS:
+        seen[2] = ticks_add(now, WINDOW_MS)
+    # a browser asks for the password on a WWW-Authenticate; the page's own requests do not want that
+    ask = None if rq.headers.get("x-requested-with") else ("WWW-Authenticate", 'Basic realm="device"')
+    await _refuse(rq, 401, "wrong or missing admin password", ask)
+    return False
+
+
+def safe_name(name):
+    # A file name inside the board's root, or HttpError 400: no absolute
+    # path, no `..` or `.` part, no backslash or NUL, no empty part.
+    if not name or name[0] == "/" or "\\" in name or "\0" in name or ":" in name:
+        raise HttpError(400, "bad file name %r: a relative path inside the board's root" % name)
+    for part in name.split("/"):
+        if part in ("", ".", ".."):
+            raise HttpError(400, "bad file name %r: a relative path inside the board's root" % name)
+    return name
+
+
+# ---- status ----
+
+
+def firmware():
+    # aiowebserver's version and the running app's build (the first bytes of
+    # its ELF SHA-256, from the app description), cached.
+    fw = _state["firmware"]
+    if fw is None:
+        from . import __version__
+
+        fw = "aiowebserver " + __version__
+        try:
+            import esp32
+
+            p = esp32.Partition(esp32.Partition.RUNNING)
+            head = bytearray(256)
+            p.readblocks(0, head)
+            if head[32:36] == b"\x32\x54\xcd\xab":
+                from binascii import hexlify
+
+                fw += ", app " + hexlify(head[176:180]).decode()  # esp_app_desc_t.app_elf_sha256
+        except Exception:  # noqa: BLE001  not an ESP32
+            pass
+        _state["firmware"] = fw
+    return fw
+
+
+def status():
+    # What the page shows: the template's fields (routes(status=...)) and ours.
+    gc.collect()
+    info = {}
+    extra = _state["status"]
+    if extra is not None:
+        info.update(extra())
+    info["heap_free"] = gc.mem_free() if hasattr(gc, "mem_free") else None
+    info["uptime_s"] = int(time.time() - _T0)
+    impl = sys.implementation
+    info["micropython"] = "%d.%d.%d" % impl.version[:3] if impl.name == "micropython" else None
+    info["firmware"] = firmware()
+    info["slot"] = None
+    info["rssi"] = None
+    try:
+        from . import ota
+
+        if ota.supported():
+            info["slot"] = ota.running()
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        import network
+
+        sta = network.WLAN(network.WLAN.IF_STA)
+        if sta.isconnected():
+            info["rssi"] = sta.status("rssi")
+            if not info.get("ip"):
+                info["ip"] = sta.ipconfig("addr4")[0]
+    except Exception:  # noqa: BLE001  no Wi-Fi (unix port, Ethernet)
+        pass
+    return info
+
+
+async def _events(rq):
+    # The page's live status: one event every EVERY_S seconds until the page closes.
+    import asyncio
+
+    while True:
+        await rq.w(json.dumps(status()))
+        await asyncio.sleep(EVERY_S)
+
+
+EVERY_S = 2
+
+
+def restart(delay_ms=500):
+    # After the answer went out: reset the board (elsewhere: end the process).
+    import asyncio
+
+    async def later():
+        await asyncio.sleep_ms(delay_ms) if hasattr(asyncio, "sleep_ms") else await asyncio.sleep(delay_ms / 1000)
+        if sys.platform == "esp32":
+            import machine
+
+            machine.reset()
+        raise SystemExit(0)
+
+    asyncio.create_task(later())
+
+
+# ---- the endpoints ----
+
+
+async def _page(rq):
+    from .device_page import PAGE_GZ
+
+    rq.header("Content-Type", "text/html; charset=utf-8")
+    rq.header("Cache-Control", "no-cache")
+    if "gzip" in rq.headers.get("accept-encoding", ""):  # every browser
+        rq.header("Content-Encoding", "gzip")
+        await rq.w(PAGE_GZ)
+        return
+    import io  # a client without gzip: unpacked as it is sent (a 1 KB window)
+
+    if sys.implementation.name == "micropython":
+        import deflate
+
+        f = deflate.DeflateIO(io.BytesIO(PAGE_GZ), deflate.GZIP, 10)
+    else:
+        import gzip
+
+        f = gzip.GzipFile(fileobj=io.BytesIO(PAGE_GZ))
+    while True:
+        chunk = f.read(512)
+        if not chunk:
+            return
+        await rq.w(chunk)
+
+
+async def _status_json(rq):
+    rq.header_json()
+    await rq.w(json.dumps(status()))
+
+
+async def _stream(rq):
+    from .sse import _serve
+
+    await _serve(rq, _events, 15)
+
+
+async def _firmware(rq):
+    if not await admin(rq):
+        return
+    from . import ota
+
+    n = await ota.receive(rq)
+    again = "restart=0" not in (rq.query or "")
+    rq.header_json()
+    await rq.w(json.dumps({"written": n, "restart": again}))
+    if again:
+        restart(1000)
+
+
+async def _files(rq):
+    if not await admin(rq):
+        return
+    name = None
+    for kv in (rq.query or "").split("&"):
+        if kv[:5] == "name=":
+            from .http import unquote
+
+            name = unquote(kv[5:].replace("+", " ").encode())
+    name = safe_name(name)
+    n = 0
+    with open(name + ".tmp", "wb") as f:
+        while True:
+            data = await rq.r(1024)
+            if not data:
+                break
+            f.write(data)
+            n += len(data)
+    _replace(name + ".tmp", name)
+    rq.header_json()
+    await rq.w(json.dumps({"name": name, "written": n}))
+
+
+async def _wifi(rq):
+    if not await admin(rq):
+        return
+    data = await rq.decode_postjson_data() if rq.is_postjson() else await rq.decode_postform_data()
+    ssid = data.get("ssid") if isinstance(data, dict) else None
+    password = data.get("password", "") if isinstance(data, dict) else None
+    if not isinstance(ssid, str) or not 0 < len(ssid.encode()) <= 32:
+        raise HttpError(400, "ssid: 1 to 32 bytes")
+    if not isinstance(password, str) or (password and not 8 <= len(password) <= 63):
+        raise HttpError(400, "password: empty (open network) or 8 to 63 characters")
+    cfg = read_config()
+    cfg["ssid"] = ssid
+    cfg["password"] = password
+    write_config(cfg)
+    rq.header_json()
+    await rq.w(json.dumps({"ssid": ssid, "saved": CONFIG}))
+
+
+async def _restart(rq):
+    if not await admin(rq):
+        return
+    rq.header_json()
+    await rq.w('{"restart": true}')
+    restart()
+
+
+def routes(prefix="/device", status=None):
+    # Registers the page and its endpoints under prefix; status: a function
+    # returning a dict of the app's own fields (network mode, name...).
+    _state["status"] = status
+    route("GET", prefix)(_page)
+    route("GET", prefix + "/status.json")(_status_json)
+    route("GET", prefix + "/events")(_stream)
+    route("POST", prefix + "/firmware", max_body=1 << 24)(_firmware)  # ota.receive checks the slot size
+    route("PUT", prefix + "/files", max_body=MAX_FILE)(_files)
+    route("POST", prefix + "/wifi")(_wifi)
+    route("POST", prefix + "/restart")(_restart)

@@ -1,0 +1,182 @@
+"""The device page (aiowebserver.device) as the template serves it on /device.
+
+The template runs for real in a directory standing in for the board's
+filesystem, beside the stand-in `network` (tests/test_device_main.py) and
+`esp32` (tests/ota_fakes.py) modules. A process that exits is a board that
+resets; starting it again in the same directory boots whatever slot the
+stand-in's otadata says.
+"""
+import gzip
+import hashlib
+import json
+import os
+import platform
+import socket
+import subprocess
+
+from helpers import MPY_CROSS, ROOT, read_response
+from ota_fakes import app_image, write_standins
+from test_device_main import start_board, wait_for_log
+
+PASSWORD = "correct horse"
+HOME = {"ssid": "Home", "password": "secret123"}
+# the template is compiled from source at start, the page and updates come on top
+# (a board runs them frozen: far less heap); as the template's status page test
+HEAP = "128k"
+
+
+def board(start_app, tmp_path, wifi=HOME):
+    write_standins(str(tmp_path))
+    if start_app.runtime == "mpy" and platform.machine() == "x86_64":
+        subprocess.run([MPY_CROSS, "-march=x64", "-o", str(tmp_path / "esp32.mpy"), str(tmp_path / "esp32.py")], check=True)
+        os.remove(str(tmp_path / "esp32.py"))
+    return start_board(start_app, tmp_path, wifi_json=json.dumps(wifi), until="ota: running from ota_0, confirmed",
+                       heap=HEAP if start_app.runtime in ("mpy", "frozen") else None)
+
+
+def boot_again(start_app, tmp_path, slot):
+    """The board after its reset: the same files, main.py started again."""
+    heap = HEAP if start_app.runtime in ("mpy", "frozen") else None
+    app = start_app(str(tmp_path / "main.py"), cwd=str(tmp_path), heap=heap)
+    return app, wait_for_log(app, "ota: running from %s, confirmed" % slot)
+
+
+def auth(password=PASSWORD):
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(("admin:" + password).encode()).decode()}
+
+
+def from_address(app, source, method, path, headers, body=b""):
+    """One request from another loopback address (its own rate limit)."""
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect((app.host, app.port))
+    head = "%s %s HTTP/1.1\r\nHost: board\r\nContent-Length: %d\r\n" % (method, path, len(body))
+    head += "".join("%s: %s\r\n" % kv for kv in headers.items())
+    s.sendall(head.encode() + b"\r\n" + body)
+    try:
+        return read_response(s)[:3]
+    finally:
+        s.close()
+
+
+def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_password(runtime, start_app, tmp_path):
+    app, log = board(start_app, tmp_path)
+    assert log.index("serving on") < log.index("ota: running from ota_0, confirmed")  # confirmed once serving
+
+    # the page: gzipped bytes for browsers, plain HTML for the rest
+    status, headers, body = app.request("GET", "/device", headers={"Accept-Encoding": "gzip, deflate"})
+    assert status == 200 and headers["content-encoding"] == "gzip", headers
+    page = gzip.decompress(body)
+    assert b"<title>Device</title>" in page and b"Firmware update" in page and len(body) < 4096
+    status, headers, plain = app.request("GET", "/device")
+    assert status == 200 and "content-encoding" not in headers and plain == page
+
+    status, _, body = app.request("GET", "/device/status.json")
+    info = json.loads(body)
+    assert info["slot"] == "ota_0" and info["ip"] == "192.168.1.50" and info["rssi"] == -61, info
+    assert info["firmware"].startswith("aiowebserver 0.1.0") and info["uptime_s"] >= 0
+    assert (info["micropython"] or "").startswith("1.") == (runtime != "cpython")
+
+    # no admin password configured: 403 says how to set one
+    image = app_image(400_000)
+    status, _, body = app.request("POST", "/device/firmware", body=image[:100], headers=auth())
+    assert status == 403 and b"ADMIN_PASSWORD" in body, body
+    cfg = dict(HOME, admin_sha256=hashlib.sha256(PASSWORD.encode()).hexdigest())
+    (tmp_path / "wifi.json").write_text(json.dumps(cfg))  # what make deploy ADMIN_PASSWORD=... writes
+
+    # five wrong passwords from one address: 429 for a minute, even with the right one
+    for i in range(5):
+        status, headers, _ = from_address(app, "127.0.0.2", "POST", "/device/restart", auth("wrong %d" % i))
+        assert status == 401 and headers["www-authenticate"].startswith("Basic"), status
+    status, headers, body = from_address(app, "127.0.0.2", "POST", "/device/restart", auth())
+    assert status == 429 and headers["retry-after"] == "60", (status, body)
+    status, headers, _ = app.request("POST", "/device/restart", headers=dict(auth("nope"), **{"X-Requested-With": "page"}))
+    assert status == 401 and "www-authenticate" not in headers  # the page's own requests get no browser prompt
+
+    # files stay inside the board's root
+    for name in ("../evil.py", "/etc/passwd", "lib/../../x", "a//b", "..", "c:x"):
+        status, _, body = app.request("PUT", "/device/files?name=" + name, body=b"x", headers=auth())
+        assert status == 400 and b"bad file name" in body, (name, body)
+    new_main = (tmp_path / "main.py").read_bytes() + b"\n# deployed over HTTP\n"
+    status, _, body = app.request("PUT", "/device/files?name=main.py", body=new_main, headers=auth())
+    assert status == 200 and json.loads(body) == {"name": "main.py", "written": len(new_main)}, body
+    assert (tmp_path / "main.py").read_bytes() == new_main and not (tmp_path / "main.py.tmp").exists()
+
+    # Wi-Fi settings: saved atomically, the admin password kept
+    status, _, body = app.request("POST", "/device/wifi", body=json.dumps({"ssid": "Other", "password": "short"}),
+                                  headers=dict(auth(), **{"Content-Type": "application/json"}))
+    assert status == 400 and b"8 to 63" in body
+    status, _, body = app.request("POST", "/device/wifi", body=json.dumps({"ssid": "Other", "password": "password2"}),
+                                  headers=dict(auth(), **{"Content-Type": "application/json"}))
+    assert status == 200, body
+    assert json.loads((tmp_path / "wifi.json").read_text()) == dict(cfg, ssid="Other", password="password2")
+
+    # the firmware: written, verified, switched; then the board resets into it
+    status, _, body = app.request("POST", "/device/firmware", body=image, headers=auth(), timeout=30)
+    assert status == 200 and json.loads(body) == {"written": len(image), "restart": True}, body
+    assert app.proc.wait(10) == 0
+    app, log = boot_again(start_app, tmp_path, "ota_1")
+    assert "STA connect('Other', 'password2')" in log
+    assert json.loads(app.request("GET", "/device/status.json")[2])["slot"] == "ota_1"
+
+    # a new app that never gets to serve (it dies at start) is rolled back at the reset after
+    status, _, body = app.request("POST", "/device/firmware?restart=0", body=app_image(300_000, seed=5), headers=auth())
+    assert status == 200 and json.loads(body)["restart"] is False, body
+    app.proc.terminate()
+    app.proc.wait(10)
+    subprocess.run([app.proc.args[0], "-c", "import esp32"], cwd=str(tmp_path), env=app.env, timeout=20, check=True)
+    assert (tmp_path / "otadata.txt").read_text() == "ota_0 pending"
+    boot_again(start_app, tmp_path, "ota_1")  # the bootloader went back to ota_1
+    assert (tmp_path / "otadata.txt").read_text() == "ota_1 valid"
+
+
+def test_the_frozen_page_is_the_gzipped_source():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("device_page_tool", os.path.join(ROOT, "tools", "device_page.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    with open(os.path.join(ROOT, "aiowebserver", "device_page.py")) as f:
+        assert f.read() == tool.build(), "run: .venv/bin/python tools/device_page.py"
+
+
+def test_on_a_phone_the_page_shows_live_status_and_updates_the_firmware_with_a_progress_bar(
+        runtime, start_app, browser, tmp_path):
+    if runtime != "micropython":
+        return  # one runtime is enough for the browser
+    app, _ = board(start_app, tmp_path, wifi=dict(HOME, admin_sha256=hashlib.sha256(PASSWORD.encode()).hexdigest()))
+    firmware = tmp_path / "micropython.bin"
+    firmware.write_bytes(app_image(900_000, seed=7))
+    main_py = tmp_path / "upload" / "main.py"
+    main_py.parent.mkdir()
+    main_py.write_text("print('hello from the new main.py')\n")
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(app.url + "/device")
+    page.wait_for_selector("#live:text('● live')", timeout=10000)  # the event stream is on
+    page.wait_for_selector("#st dd:text('ota_0')", timeout=10000)
+    assert page.inner_text("#name") == "aiowebserver-abcd"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    # a wrong password: the board's answer is shown, nothing changes
+    page.fill("#pw", "wrong")
+    page.set_input_files("#mpf", str(main_py))
+    page.click("#mp button")
+    page.wait_for_selector("#mpm.err:text('401 wrong or missing admin password')", timeout=10000)
+
+    page.fill("#pw", PASSWORD)
+    page.click("#mp button")
+    page.wait_for_selector("#mpm:text('main.py saved (%d bytes): restart to run it')" % main_py.stat().st_size,
+                           timeout=10000)
+    assert (tmp_path / "main.py").read_text() == main_py.read_text()
+
+    page.set_input_files("#fwf", str(firmware))
+    page.click("#fw button")
+    page.wait_for_selector("#fwm:text('%d bytes written and verified')" % firmware.stat().st_size, timeout=20000)
+    assert page.evaluate("document.getElementById('fwp').value") == 1  # the progress bar went all the way
+    shot = os.path.join(ROOT, "docs", "device.png") if os.environ.get("AIOWEBSERVER_SCREENSHOTS") else str(tmp_path / "d.png")
+    page.screenshot(path=shot, full_page=True)
+    assert app.proc.wait(10) == 0  # the board resets into the new firmware
+    assert (tmp_path / "otadata.txt").read_text() == "ota_1 new"
+    page.close()
