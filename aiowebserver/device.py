@@ -165,6 +165,22 @@ def safe_name(name):
     return name
 
 
+def confirm():
+    # Once the app serves: ota.confirm() on a board with OTA slots (the
+    # bootloader keeps this firmware); returns the running slot, or None where
+    # there is nothing to confirm (no esp32.Partition: ota is not even loaded).
+    try:
+        import esp32
+
+        esp32.Partition  # noqa: B018
+    except (ImportError, AttributeError):
+        return None
+    from . import ota
+
+    ota.confirm()
+    return ota.running()
+
+
 # ---- status ----
 
 

@@ -43,9 +43,9 @@ def supported():
         return False
 
 
-# The one block buffer, taken when the module loads on a board (the template
-# imports it at start to confirm()): 4 KB in one piece may be hard to find later.
-_buf = bytearray(BLOCK) if supported() else None
+# The one block buffer, taken when the module loads (the template imports it at
+# start to confirm()): 4 KB in one piece may be hard to find in a small heap later.
+_buf = bytearray(BLOCK)
 
 
 def confirm():

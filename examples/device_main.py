@@ -243,12 +243,12 @@ async def status_json(rq):
 
 
 async def serve_then_confirm():
-    from aiowebserver import ota
+    from aiowebserver import device
 
     await web.start(host=host, port=port)
-    if ota.supported():  # it serves: the bootloader keeps this firmware
-        ota.confirm()
-        print('ota: running from %s, confirmed' % ota.running())
+    slot = device.confirm()  # it serves: the bootloader keeps this firmware
+    if slot:
+        print('ota: running from %s, confirmed' % slot)
     while True:
         await asyncio.sleep(3600)
 

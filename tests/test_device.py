@@ -144,9 +144,10 @@ def test_the_frozen_page_is_the_gzipped_source():
 
 
 def test_on_a_phone_the_page_shows_live_status_and_updates_the_firmware_with_a_progress_bar(
-        runtime, start_app, browser, tmp_path):
+        runtime, start_app, request, tmp_path):
     if runtime != "micropython":
         return  # one runtime is enough for the browser
+    browser = request.getfixturevalue("browser")
     app, _ = board(start_app, tmp_path, wifi=dict(HOME, admin_sha256=hashlib.sha256(PASSWORD.encode()).hexdigest()))
     firmware = tmp_path / "micropython.bin"
     firmware.write_bytes(app_image(900_000, seed=7))
