@@ -18,6 +18,10 @@ _LAZY = {
     "cors": "cors",
     "basic_auth": "auth",
     "tls_context": "tls",
+    "sessions": "sessions",
+    "csrf": "csrf",
+    "Group": "group",
+    "mount": "group",
     # modules: `from aiowebserver import ota` (or web.ota) loads it
     "ota": "ota",
     "device": "device",

@@ -1,7 +1,6 @@
 # HTTP Basic authentication: a decorator for handlers. Loaded on first use of
 # web.basic_auth. Use it over HTTPS or on a trusted network only: Basic
 # credentials travel in clear text.
-from .router import _errors
 
 try:
     from hashlib import sha256
@@ -47,7 +46,9 @@ def get_user(rq):
 async def _deny(rq, header):
     rq.return_status(401)
     rq._add_header("WWW-Authenticate", header)
-    handler = _errors.get(401)
+    from .errors import handler_for
+
+    handler = handler_for(rq, 401)
     if handler is not None:
         await handler(rq)  # the app's errorhandler(401), header already set
         return

@@ -2,7 +2,36 @@
 # request fails, through the app's errorhandler when it has one.
 import sys
 from .status import reason
-from .router import _errors, exception_handler
+from .router import _errors
+
+
+def _find(errors, key):
+    # errors' handler for a status, or for an exception's class (or a base class)
+    if isinstance(key, int):
+        return errors.get(key)
+    for k in errors:
+        if k is not None and not isinstance(k, int) and isinstance(key, k):
+            return errors[k]
+    return None
+
+
+def group_handler(rq, key):
+    # The error handler for key (a status or an exception) of the innermost
+    # mounted group whose prefix rq.path is under, or None.
+    groups = _errors.get(None)  # (prefix, prefix + '/', errors), longest first
+    if groups:
+        path = rq.path
+        for prefix, under, errors in groups:
+            if path == prefix or path.startswith(under):
+                h = _find(errors, key)
+                if h is not None:
+                    return h
+    return None
+
+
+def handler_for(rq, key):
+    # The error handler for key: a mounted group's, else the app's, else None.
+    return group_handler(rq, key) or _find(_errors, key)
 
 
 def log_exc(e):
@@ -22,7 +51,7 @@ async def answer_error(rq, status, text=None):
     rq._status = status
     if allow is not None:
         rq._add_header("Allow", allow)  # a 405 needs it, whoever writes the body
-    handler = _errors.get(status)
+    handler = handler_for(rq, status)
     if handler is not None:
         await handler(rq)
     else:
@@ -33,7 +62,7 @@ async def answer_error(rq, status, text=None):
 
 async def answer_exception(rq, e):
     # A handler raised: the app's errorhandler(ExceptionClass), or a logged 500.
-    handler = exception_handler(e) if _errors else None
+    handler = handler_for(rq, e) if _errors else None
     if handler is None:
         log_exc(e)
     if rq._started:

@@ -21,10 +21,10 @@ async def _default_not_found(rq):
     await rq.w("404 Not Found\n")
 
 
-_not_found = [_default_not_found]
+_not_found = [_default_not_found]  # [-1] answers: a mounted group appends its own (group.py)
 _before = []  # async def hook(rq), run before routing
 _after = []  # async def hook(rq), run after the handler
-_errors = {}  # status -> async def h(rq); exception class -> async def h(rq, exc)
+_errors = {}  # status -> async def h(rq); exception class -> async def h(rq, exc); None -> mounted groups' (group.py)
 
 
 def before_request(hook):
@@ -45,14 +45,6 @@ def errorhandler(key):
         return handler
 
     return register
-
-
-def exception_handler(exc):
-    # The handler registered for exc's class (or a base class), or None.
-    for key in _errors:
-        if not isinstance(key, int) and isinstance(exc, key):
-            return _errors[key]
-    return None
 
 
 def route(method, path, wildcard=False, max_body=None):
@@ -142,4 +134,4 @@ async def dispatch(rq):
         rq._allow = allow
         raise HttpError(405)
     rq._status = 404  # preset for the not-found handler, like errorhandler(404)'s
-    await _not_found[0](rq)
+    await _not_found[-1](rq)

@@ -1,0 +1,79 @@
+# CSRF protection: web.csrf() refuses requests that change things (POST,
+# PUT, PATCH, DELETE) sent by a page of another site. Loaded on first use of
+# web.csrf. A before_request hook reads what the browser says about where the
+# request comes from: Sec-Fetch-Site, else Origin against Host. A request with
+# neither (curl, scripts, old browsers' same-origin forms) passes.
+import sys
+from .router import before_request
+
+_UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _host(origin):
+    # 'http://Host:80' -> 'host' (default ports dropped, like a Host header)
+    i = origin.find("://")
+    host = origin[i + 3 :].lower() if i > 0 else origin.lower()
+    if host.endswith(":80") and origin[:5] == "http:":
+        return host[:-3]
+    if host.endswith(":443") and origin[:6] == "https:":
+        return host[:-4]
+    return host
+
+
+def _cors_allows(rq, origin):
+    # True when a web.cors() call covering this path lists the origin.
+    cors = sys.modules.get("aiowebserver.cors")
+    if cors is None or origin is None:
+        return False
+    for prefix, origins in cors.allowed:
+        if rq.path.startswith(prefix) and (origins == "*" or origin in origins):
+            return True
+    return False
+
+
+def allowed(rq, same_site=False):
+    # Whether the request may go on.
+    if rq.method not in _UNSAFE:
+        return True
+    headers = rq.headers
+    origin = headers.get("origin")
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        site = site.lower()
+        if site == "same-origin" or site == "none" or (same_site and site == "same-site"):
+            return True
+    elif origin is None:
+        return True  # not from a browser (or one too old to say): nothing to check
+    elif origin != "null":
+        host = headers.get("host")
+        if host is not None and _host(origin) == _host("http://" + host):
+            return True
+    return _cors_allows(rq, origin)
+
+
+async def _refuse(rq):
+    rq.return_status(403)
+    from .errors import handler_for
+
+    handler = handler_for(rq, 403)
+    if handler is not None:
+        await handler(rq)  # the app's errorhandler(403)
+        return
+    rq._add_header("Content-Type", "text/plain; charset=utf-8")
+    await rq.w("403 Forbidden: cross-site request refused\n")
+
+
+def csrf(same_site=False):
+    """Refuse POST, PUT, PATCH and DELETE sent by pages of other sites: 403.
+
+    same_site: also let through pages of the same site on another origin
+    (another port or subdomain of this host); origins a web.cors() call
+    allows always pass.
+    """
+
+    async def hook(rq):
+        if rq.method in _UNSAFE and not allowed(rq, same_site):
+            await _refuse(rq)
+
+    before_request(hook)
+    return hook

@@ -1,0 +1,153 @@
+# Sessions: web.sessions(secret_key) gives every handler rq.session, a dict
+# kept in a cookie signed with HMAC-SHA256. Loaded on first use of
+# web.sessions. The cookie value is  base64(json) "." hex(time) "." base64(mac):
+# readable by the client (store no secrets in it), unforgeable without the key.
+import json
+from binascii import a2b_base64, b2a_base64
+from hashlib import sha256
+from time import time
+from .router import after_request
+from .cookies import get_cookies, set_cookie
+
+try:
+    from micropython import const
+except ImportError:
+    const = lambda x: x  # noqa: E731
+
+_BLOCK = const(64)  # SHA-256 block size: HMAC pads the key to it
+_BROWSER_MAX = const(4093)  # browsers keep name=value up to 4096 bytes
+_OTHER_HEADERS = const(768)  # room a browser's other request headers need in limits.buffer_size
+_SKEW = const(60)  # seconds a cookie may come from the future (clock adjusted)
+
+_conf = None  # (inner pad, outer pad, max_age, cookie name, secure, max_size)
+
+
+def _pads(key):
+    # HMAC (RFC 2104) precomputed: the key xor'ed with ipad and opad
+    if isinstance(key, str):
+        key = key.encode()
+    if len(key) > _BLOCK:
+        key = sha256(key).digest()
+    key = key + bytes(_BLOCK - len(key))
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _mac(msg):
+    inner = sha256(_conf[0])
+    inner.update(msg)
+    outer = sha256(_conf[1])
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def _same(a, b):
+    # Constant time for equal lengths: no early exit on the first difference.
+    diff = len(a) ^ len(b)
+    for i in range(min(len(a), len(b))):
+        diff |= a[i] ^ b[i]
+    return diff == 0
+
+
+def _b64(data):
+    return b2a_base64(data)[:-1]  # without the newline
+
+
+def sign(data):
+    # A session dict -> the cookie value (str).
+    msg = b"%s.%x" % (_b64(json.dumps(data).encode()), int(time()))
+    return (msg + b"." + _b64(_mac(msg))).decode()
+
+
+def verify(value):
+    # A cookie value -> its session dict, or None when it is unsigned,
+    # tampered with, expired or malformed. Never raises.
+    try:
+        value = value.encode()
+        i = value.rfind(b".")
+        msg = value[:i]
+        if i < 0 or not _same(value[i + 1 :], _b64(_mac(msg))):  # the text: one spelling only
+            return None
+        j = msg.rfind(b".")
+        max_age = _conf[2]
+        if max_age is not None:
+            age = time() - int(msg[j + 1 :], 16)
+            if age > max_age or age < -_SKEW:
+                return None
+        data = json.loads(a2b_base64(msg[:j]))
+        return data if isinstance(data, dict) else None
+    except Exception:  # noqa: BLE001  whatever the client sent: no session
+        return None
+
+
+def get_session(rq):
+    # rq.session: loaded from the cookie once per request, cached in rq._ext
+    # with its JSON as loaded, which tells the after_request hook whether it changed.
+    ext = rq._ext
+    if ext is None:
+        ext = rq._ext = {}
+    session = ext.get("session")
+    if session is None:
+        if _conf is None:
+            raise RuntimeError("rq.session needs web.sessions(secret_key) first")
+        value = get_cookies(rq).get(_conf[3])
+        session = verify(value) if value else None
+        if session is None:
+            session = {}
+        ext["session"] = session
+        ext["session_was"] = json.dumps(session) if session else None
+    return session
+
+
+async def _save(rq):
+    # after_request: a changed session goes out as a new signed cookie; an
+    # emptied one (logout) deletes the cookie.
+    ext = rq._ext
+    if not isinstance(ext, dict):
+        return
+    session = ext.get("session")
+    if session is None:
+        return  # the handler never looked at it
+    now = json.dumps(session) if session else None
+    if now == ext["session_was"]:
+        return
+    if rq._started:  # the answer completes; the lost change is the app's bug, logged
+        from .errors import log_exc
+
+        log_exc(RuntimeError("rq.session changed after the answer's head was sent: change it before a second rq.w()"))
+        return
+    _, _, max_age, name, secure, max_size = _conf
+    if secure is None:
+        secure = getattr(rq, "scheme", "http") == "https"
+    if now is None:
+        set_cookie(rq, name, "", max_age=0, secure=secure)
+        return
+    value = sign(session)
+    limit = max_size or min(_BROWSER_MAX, rq._limits.buffer_size - _OTHER_HEADERS)
+    size = len(name) + 1 + len(value)
+    if size > limit:
+        raise ValueError(
+            "session cookie of %d bytes, over its limit of %d: store less in rq.session, "
+            "or raise web.limits.buffer_size (the browser sends it back in every request head)" % (size, limit)
+        )
+    set_cookie(rq, name, value, max_age=max_age, secure=secure)
+
+
+def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=None):
+    """Give every handler rq.session, a dict saved in a signed cookie.
+
+    secret_key: str or bytes, at least 16 bytes, kept secret (whoever has it
+    can forge sessions); max_age: seconds a session lives after it was last
+    changed (None: until the browser closes); cookie: its name; secure: the
+    cookie's Secure attribute (None: when the connection is HTTPS); max_size:
+    the largest cookie (None: what fits limits.buffer_size, at most 4093).
+    """
+    global _conf
+    if len(secret_key) < 16:
+        raise ValueError("secret_key needs at least 16 bytes (use random ones: os.urandom(32))")
+    first = _conf is None
+    _conf = _pads(secret_key) + (max_age, cookie, secure, max_size)
+    if first:
+        from .request import _EXT
+
+        _EXT["session"] = "sessions"
+        after_request(_save)

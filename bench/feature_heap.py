@@ -1,0 +1,121 @@
+# Heap cost of the optional features (sessions, CSRF, route groups): what
+# `import aiowebserver` plus one route holds, and what each feature adds once
+# set up and used for one request (TestClient, so no socket), as
+# gc.mem_alloc() growth after gc.collect() on the MicroPython unix port.
+#
+#   python3 bench/feature_heap.py [--pads N]          # the table, .py and .mpy
+#   micropython bench/feature_heap.py FEATURE PAD     # one probe (run by the above)
+#
+# The qstr pool grows in steps, so one probe can land on a step: each figure
+# is the mean over N runs with 0, 7, 14, ... dummy qstrs made first.
+import sys
+
+FEATURES = ("base", "sessions", "csrf", "group")
+
+if sys.implementation.name == "micropython":
+    import gc
+
+    feature = sys.argv[1]
+    pad = int(sys.argv[2])
+
+    class _Pad:
+        pass
+
+    for i in range(pad):
+        setattr(_Pad, "qstr_pad_%d" % i, None)
+    import asyncio  # the server's own dependency, left out of the figures
+
+    gc.collect()
+    start = gc.mem_alloc()
+    import aiowebserver as web
+
+    @web.route("GET", "/")
+    async def index(rq):
+        await rq.w("hello")
+
+    gc.collect()
+    base = gc.mem_alloc()
+    from aiowebserver.testing import TestClient  # the request's driver, left out too
+
+    client = TestClient()
+    gc.collect()
+    driver = gc.mem_alloc()
+
+    if feature == "sessions":
+        web.sessions("0123456789abcdef0123456789abcdef")
+
+        @web.route("GET", "/use")
+        async def use(rq):
+            rq.session["n"] = rq.session.get("n", 0) + 1
+            await rq.w("n")
+
+        req = ("GET", "/use", None)
+    elif feature == "csrf":
+        web.csrf()
+
+        @web.route("POST", "/use")
+        async def use(rq):
+            await rq.w("ok")
+
+        req = ("POST", "/use", {"Origin": "http://evil.example"})
+    elif feature == "group":
+        api = web.Group()
+
+        @api.route("GET", "/use")
+        async def use(rq):
+            await rq.w("ok")
+
+        @api.errorhandler(404)
+        async def api404(rq):
+            await rq.w("none")
+
+        web.mount("/api", api)
+        req = ("GET", "/api/use", None)
+    else:
+
+        @web.route("GET", "/use")
+        async def use(rq):
+            await rq.w("ok")
+
+        req = ("GET", "/use", None)
+    gc.collect()
+    setup = gc.mem_alloc()
+    for _ in range(2):  # the second request: the session cookie comes back
+        res = asyncio.run(client.request(req[0], req[1], headers=req[2]))
+    gc.collect()
+    print("HEAP", base - start, setup - driver, gc.mem_alloc() - setup, res.status)
+else:
+    import os
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    binary = os.path.join(os.path.dirname(sys.executable), "micropython")
+    pads = int(sys.argv[sys.argv.index("--pads") + 1]) if "--pads" in sys.argv else 20
+
+    def mpy_dir():
+        import tempfile
+
+        out = tempfile.mkdtemp()
+        os.mkdir(os.path.join(out, "aiowebserver"))
+        for name in sorted(os.listdir(os.path.join(root, "aiowebserver"))):
+            if name.endswith(".py"):
+                subprocess.run([os.path.join(os.path.dirname(binary), "mpy-cross"), "-o",
+                                os.path.join(out, "aiowebserver", name[:-3] + ".mpy"),
+                                os.path.join(root, "aiowebserver", name)], check=True)
+        return out
+
+    def probe(path, feature, pad):
+        env = dict(os.environ, MICROPYPATH=path + ":.frozen")
+        out = subprocess.run([binary, "-X", "heapsize=1m", __file__, feature, str(pad)],
+                             env=env, stdout=subprocess.PIPE, check=True).stdout.decode()
+        line = [x for x in out.splitlines() if x.startswith("HEAP")][0].split()
+        return [int(x) for x in line[1:4]]
+
+    print("| package | feature | import + one route | set up | one use (2 requests) |")
+    print("|---|---|---|---|---|")
+    for label, path in ((".py", root), (".mpy", mpy_dir())):
+        for feature in FEATURES:
+            runs = [probe(path, feature, 7 * i) for i in range(pads)]
+            mean = [sum(r[k] for r in runs) // len(runs) for k in range(3)]
+            print("| %s | %s | %d B | %d B | %d B |" % (label, feature, mean[0], mean[1], mean[2]))

@@ -1,0 +1,88 @@
+# Log in with a form, see a page only when logged in, log out: a session in a
+# signed cookie (web.sessions) and CSRF protection for the forms (web.csrf).
+#
+#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/login.py
+#   then open http://127.0.0.1:8000/ and log in as admin / change-me
+#
+# The signing key is made once and kept in session.key, so sessions survive a
+# restart; whoever reads that file can forge sessions.
+import os
+import aiowebserver as web
+from hashlib import sha256
+
+USERS = {"admin": sha256(b"change-me").digest()}  # name -> SHA-256 of the password
+
+
+def secret_key():
+    try:
+        with open("session.key", "rb") as f:
+            return f.read()
+    except OSError:
+        key = os.urandom(32)
+        with open("session.key", "wb") as f:
+            f.write(key)
+        return key
+
+
+web.sessions(secret_key(), max_age=3600)  # a login lasts an hour after the last change
+web.csrf()  # forms posted from other sites get 403
+
+PAGE = "<!doctype html><meta charset=utf-8><title>%s</title><h1>%s</h1>%s"
+FORM = (
+    '<form method=post action=/login><p>%s<p><label>Name <input name=user autofocus></label>'
+    "<p><label>Password <input name=password type=password></label>"
+    "<p><button>Log in</button></form>"
+)
+
+
+def escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def same(a, b):
+    # constant time for digests of equal length
+    diff = 0
+    for x, y in zip(a, b):
+        diff |= x ^ y
+    return diff == 0
+
+
+@web.route("GET", "/")
+async def home(rq):
+    user = rq.session.get("user")
+    if user is None:
+        await rq.redirect("/login")
+        return
+    rq.header_html()
+    await rq.w(PAGE % ("Home", "Hello, " + escape(user), "<p>Only logged-in users see this page.<form method=post action=/logout><button>Log out</button></form>"))
+
+
+@web.route("GET", "/login")
+async def login_form(rq):
+    rq.header_html()
+    await rq.w(PAGE % ("Log in", "Log in", FORM % ""))
+
+
+@web.route("POST", "/login")
+async def login(rq):
+    form = await rq.decode_postform_data()
+    user = form.get("user", "")
+    want = USERS.get(user)
+    given = sha256(form.get("password", "").encode()).digest()
+    if want is None or not same(given, want):
+        rq.return_status(401)
+        rq.header_html()
+        await rq.w(PAGE % ("Log in", "Log in", FORM % "<strong>Wrong name or password.</strong>"))
+        return
+    rq.session["user"] = user  # saved as a signed cookie with this answer
+    await rq.redirect("/")
+
+
+@web.route("POST", "/logout")
+async def logout(rq):
+    rq.session.clear()  # the cookie is deleted with this answer
+    await rq.redirect("/login")
+
+
+if __name__ == "__main__":
+    web.run_forever()

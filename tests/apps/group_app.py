@@ -1,0 +1,50 @@
+# The test app for route groups (tests/test_sessions.py): group_api.py's
+# group mounted at /api, the app's own hooks and error handlers around it.
+import aiowebserver as web
+import group_api
+
+web.mount("/api", group_api)  # the module's one top-level Group
+
+
+@group_api.api.route("GET", "/late")  # a route the group gets after it was mounted
+async def late(rq):
+    await rq.w("late route")
+
+
+@web.before_request
+async def app_before(rq):
+    rq.header("X-Hook", "app-before")
+
+
+@web.after_request
+async def app_after(rq):
+    rq.header("X-Hook", "app-after")
+
+
+@web.route("GET", "/status")
+async def status(rq):
+    await rq.w("app status")
+
+
+@web.route("GET", "/apistatus")
+async def not_under_api(rq):
+    await rq.w("not the group's")
+
+
+@web.errorhandler(404)
+async def app_not_found(rq):
+    await rq.w("app 404")
+
+
+@web.errorhandler(ValueError)
+async def app_bad_value(rq, exc):
+    rq.return_status(400)
+    await rq.w("app: " + str(exc))
+
+
+@web.route("GET", "/bad")
+async def bad(rq):
+    raise ValueError("app value")
+
+
+web.run_forever()

@@ -1,0 +1,65 @@
+# The test app for sessions and CSRF (tests/test_sessions.py).
+import json
+import aiowebserver as web
+
+web.sessions("test-secret-key-0123456789", max_age=3600)
+web.cors(origins=["http://friend.example"], prefix="/api/")
+web.csrf()
+
+
+@web.route("GET", "/count")
+async def count(rq):
+    rq.session["n"] = rq.session.get("n", 0) + 1
+    await rq.w("n=%d" % rq.session["n"])
+
+
+@web.route("GET", "/peek")
+async def peek(rq):
+    rq.header_json()
+    await rq.w(json.dumps(rq.session))
+
+
+@web.route("POST", "/set")
+async def set_(rq):
+    rq.session.update(await rq.decode_postjson_data())
+    await rq.w("set")
+
+
+@web.route("GET", "/cart")
+async def cart(rq):
+    rq.session.setdefault("cart", []).append(len(rq.session.get("cart", [])))  # a change inside a value
+    await rq.w("cart")
+
+
+@web.route("POST", "/clear")
+async def clear(rq):
+    rq.session.clear()
+    await rq.w("cleared")
+
+
+@web.route("PUT", "/form")
+@web.route("PATCH", "/form")
+@web.route("DELETE", "/form")
+@web.route("POST", "/form")
+async def form(rq):
+    await rq.w("changed by " + rq.method)
+
+
+@web.route("GET", "/form")
+async def form_get(rq):
+    await rq.w("form")
+
+
+@web.route("GET", "/streamed")
+async def streamed(rq):
+    await rq.w("one ")
+    await rq.w("two")
+    rq.session["late"] = 1  # too late: the head is gone
+
+
+@web.route("POST", "/api/thing")
+async def api_thing(rq):
+    await rq.w("thing changed")
+
+
+web.run_forever()
