@@ -33,7 +33,6 @@ def __getattr__(name):
     if mod is None:
         raise AttributeError(name)
     value = __import__("aiowebserver." + mod, None, None, [name])
-    if mod != name:
-        value = getattr(value, name)
+    value = getattr(value, name, value)  # cors.cors, sessions.sessions; ota: the module itself
     globals()[name] = value
     return value
