@@ -2,6 +2,7 @@
 # and pooled for the next connection: serving allocates no request object.
 import sys
 from .http import HttpError, status_line, find_head_end, parse_head, content_length, max_bodies
+from time import time, gmtime
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -34,6 +35,30 @@ _EXT = {
     "user": "auth",
     "scheme": "tls",
 }
+
+
+_date = [None, b"", None]  # ticks of the next look at the clock, the Date line, its second
+_DAYS = "MonTueWedThuFriSatSun"
+_MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
+
+
+def date_line():
+    # b"Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110 IMF-fixdate), or b""
+    # while the clock is unset (a board before NTP: year 2000). The clock is
+    # read ten times a second at most: time() allocates a float on some ports.
+    now = ticks_ms()
+    d = _date
+    if d[0] is None or ticks_diff(now, d[0]) >= 0:
+        d[0] = ticks_add(now, 100)
+        t = int(time())
+        if t != d[2]:
+            d[2] = t
+            y, mo, md, h, mi, sec, wd = gmtime(t)[:7]
+            d[1] = b"" if y < 2024 else (
+                "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n"
+                % (_DAYS[wd * 3 : wd * 3 + 3], md, _MONTHS[mo * 3 - 3 : mo * 3], y, h, mi, sec)
+            ).encode()
+    return d[1]
 
 
 class _Done:
@@ -290,7 +315,7 @@ class Request:
     def _head(self, length):
         # Status line and headers; length None: chunked (HTTP/1.0: close-delimited).
         status = self._status
-        parts = [status_line(status, self._reason)]
+        parts = [status_line(status, self._reason), date_line()]
         if self._hdrs:
             parts.extend(self._hdrs)
         bodiless = status < 200 or status == 204 or status == 304

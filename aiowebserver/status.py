@@ -27,11 +27,13 @@ def reason(status):
 def error_response(status):
     # A complete answer that closes the connection, for errors found before a
     # handler could run (bad head, overload, timeout).
+    from .request import date_line
+
     text = reason(status)
     return (
-        "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "HTTP/1.1 %d %s\r\n%sContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Length: %d\r\nConnection: close\r\n\r\n%d %s\n"
-        % (status, text, len(text) + 5, status, text)
+        % (status, text, date_line().decode(), len(text) + 5, status, text)
     ).encode()
 
 
