@@ -25,6 +25,9 @@ _LAZY = {
     # modules: `from aiowebserver import ota` (or web.ota) loads it
     "ota": "ota",
     "device": "device",
+    "render": "template",
+    "safe": "template",
+    "template": "template",  # a module: template.package names the compiled templates' package
 }
 
 

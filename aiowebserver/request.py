@@ -342,8 +342,8 @@ class Request:
     async def w(self, data, drain=True):
         # The first write is held back: if the handler returns after it, the
         # answer gets a Content-Length; a second write starts chunked coding.
-        if data is not None and not isinstance(data, bytes):
-            data = data.encode()  # str; bytearray and memoryview are sent as is
+        if isinstance(data, str):
+            data = data.encode()  # bytes, bytearray and memoryview are sent as is
         if not self._started:
             if data is not None and self._pending is None and self._clen is None:
                 self._pending = data
