@@ -74,8 +74,9 @@ QEMU_PID=$!
 echo "qemu-test: booting $IMAGE (pid $QEMU_PID, http 127.0.0.1:$HTTP_PORT, serial socket://127.0.0.1:$SERIAL_PORT)"
 
 # 3. the REPL, then make deploy
-"$PYTHON" ci/qemu_check.py repl "$SERIAL_PORT" "$(( $(left) < 180 ? $(left) : 180 ))" \
-    || fail "no MicroPython prompt on the serial within 180 s"
+BOOT=$(( $(left) < 180 ? $(left) : 180 ))
+"$PYTHON" ci/qemu_check.py repl "$SERIAL_PORT" "$BOOT" \
+    || fail "no MicroPython prompt on the serial within $BOOT s"
 echo "ok   the REPL answers on the serial"
 "$PYTHON" - "$WORK/main.py" <<'EOF' || fail "could not build the test main.py"
 import sys

@@ -51,7 +51,7 @@ def wait_repl(port, seconds):
                             return True
         except OSError:
             time.sleep(0.5)  # QEMU not listening yet: poll
-    sys.stderr.write(seen.decode("utf-8", "replace")[-800:] + "\n")
+    print("the serial's last output:\n" + seen.decode("utf-8", "replace")[-400:], flush=True)
     return False
 
 
