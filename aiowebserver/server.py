@@ -312,7 +312,8 @@ async def _listen(sock, ssl=None):
             gc.collect()
             try:
                 if conn is not None:
-                    conn.send(_BUSY)
+                    if not ssl:  # (a TLS client could not read it)
+                        conn.send(_BUSY)
                     conn.close()
                 await asyncio.sleep_ms(10)  # let the connections run: they free the heap
             except Exception:  # noqa: BLE001

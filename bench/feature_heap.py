@@ -1,7 +1,8 @@
-# Heap cost of the optional features (sessions, CSRF, route groups): what
+# Heap cost of the optional features (sessions, CSRF, route groups, templates): what
 # `import aiowebserver` plus one route holds, and what each feature adds once
 # set up and used for two requests (TestClient, so no socket: a session saved
-# then read back, a refused cross-site POST, a group route) over a plain route
+# then read back, a refused cross-site POST, a group route, a template of
+# one loop rendered, its compiled module included) over a plain route
 # set up and used the same way, as gc.mem_alloc() growth after gc.collect()
 # on the MicroPython unix port.
 #
@@ -12,7 +13,9 @@
 # is the mean over N runs with 0, 7, 14, ... dummy qstrs made first.
 import sys
 
-FEATURES = ("base", "sessions", "csrf", "group")
+FEATURES = ("base", "sessions", "csrf", "group", "template")
+# the template probe's page, compiled into a package `templates` by the caller
+TEMPLATE = "<ul>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>"
 
 if sys.implementation.name == "micropython":
     import gc
@@ -73,6 +76,14 @@ if sys.implementation.name == "micropython":
 
         web.mount("/api", api)
         req = ("GET", "/api/use", None)
+    elif feature == "template":
+        sys.path.insert(0, sys.argv[3])
+
+        @web.route("GET", "/use")
+        async def use(rq):
+            await web.render(rq, "use.html", items=range(3))
+
+        req = ("GET", "/use", None)
     else:
 
         @web.route("GET", "/use")
@@ -99,23 +110,41 @@ else:
         import tempfile
 
         out = tempfile.mkdtemp()
-        os.mkdir(os.path.join(out, "aiowebserver"))
-        for name in sorted(os.listdir(os.path.join(root, "aiowebserver"))):
-            if name.endswith(".py"):
-                subprocess.run([os.path.join(os.path.dirname(binary), "mpy-cross"), "-o",
-                                os.path.join(out, "aiowebserver", name[:-3] + ".mpy"),
-                                os.path.join(root, "aiowebserver", name)], check=True)
+        for package in ("aiowebserver", "templates"):
+            os.mkdir(os.path.join(out, package))
+            src = os.path.join(root, package) if package == "aiowebserver" else os.path.join(tpl, "templates")
+            for name in sorted(os.listdir(src)):
+                if name.endswith(".py"):
+                    subprocess.run([os.path.join(os.path.dirname(binary), "mpy-cross"), "-o",
+                                    os.path.join(out, package, name[:-3] + ".mpy"),
+                                    os.path.join(src, name)], check=True)
         return out
+
+    def template_dir():
+        import tempfile
+
+        sys.path.insert(0, root)
+        from aiowebserver.template_compile import compile_dir
+
+        out = tempfile.mkdtemp()
+        os.mkdir(os.path.join(out, "templates"))
+        with open(os.path.join(out, "templates", "use.html"), "w") as f:
+            f.write(TEMPLATE)
+        compile_dir(os.path.join(out, "templates"))
+        return out
+
+    tpl = template_dir()
 
     def probe(path, feature, pad):
         env = dict(os.environ, MICROPYPATH=path + ":.frozen")
-        out = subprocess.run([binary, "-X", "heapsize=1m", __file__, feature, str(pad)],
+        where = tpl if path == root else path  # the template's module: .py, or .mpy beside the package
+        out = subprocess.run([binary, "-X", "heapsize=1m", __file__, feature, str(pad), where],
                              env=env, stdout=subprocess.PIPE, check=True).stdout.decode()
         line = [x for x in out.splitlines() if x.startswith("HEAP")][0].split()
         return [int(x) for x in line[1:4]]
 
-    print("| package | import + one route | sessions adds | CSRF adds | a group adds |")
-    print("|---|---|---|---|---|")
+    print("| package | import + one route | sessions adds | CSRF adds | a group adds | a template adds |")
+    print("|---|---|---|---|---|---|")
     for label, path in ((".py", root), (".mpy", mpy_dir())):
         cost = {}
         for feature in FEATURES:

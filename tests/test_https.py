@@ -117,7 +117,32 @@ def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind):
     assert "Traceback" not in app.log(), app.log()
 
 
-def test_plain_http_says_http(start_app):
+def test_plain_http_says_http_and_tls_fits_a_64k_heap(start_app, certs):
     app = start_app("https_app.py", heap=HEAP.get(start_app.runtime))  # no certificate: plain HTTP
     # rq.scheme on a plain connection (the sessions' Secure cookie reads it)
     assert app.request("GET", "/")[::2] == (200, b"hello over http")
+    if start_app.runtime != "mpy":
+        return
+    # .mpy at 64k: TLS without SSE and WebSocket (the ssl module and context take
+    # ~5 KB, a TLS connection ~4.3 KB of this 64-bit heap: one at a time here)
+    cert, key = certs["ec"]
+    app = start_app("https_app.py", env={"CERT": cert, "KEY": key, "LITE": "1"})
+    conn = https(app, cert)
+    try:
+        assert get(conn, "GET", "/")[2] == b"hello over https"
+        status, _, body = get(conn, "GET", "/big")
+        assert (status, len(body)) == (200, 65536)
+        status, _, body = get(conn, "GET", "/heap")  # 11 KB free, in pieces: no room for uploads here
+        assert status == 200 and int(body.split()[1]) > 6000
+    finally:
+        conn.close()
+    garbage = app.connect()
+    garbage.sendall(b"GET / HTTP/1.1\r\n\r\n")
+    assert closes(garbage, 5)
+    garbage.close()
+    conn = https(app, cert)
+    try:
+        assert get(conn, "GET", "/")[2] == b"hello over https"
+    finally:
+        conn.close()
+    assert "Traceback" not in app.log(), app.log()
