@@ -51,6 +51,8 @@ async def answer_error(rq, status, text=None):
     rq._status = status
     if allow is not None:
         rq._add_header("Allow", allow)  # a 405 needs it, whoever writes the body
+    elif status == 503:
+        rq._add_header("Retry-After", "1")  # busy or short of heap: a moment
     handler = handler_for(rq, status)
     if handler is not None:
         await handler(rq)

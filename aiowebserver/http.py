@@ -59,6 +59,8 @@ def unquote(b):
 def parse_head(head, max_headers=_MAX_HEADERS):
     # head: bytes of the request line and header lines, without the blank line.
     # Returns (method, path, query, version, headers) or raises HttpError.
+    if head.count(b"\n") - 2 > max_headers:  # (request line, blank line): before any allocation
+        raise HttpError(431)
     lines = head.split(b"\n")
     line = lines[0]
     if line[-1:] == b"\r":

@@ -2,6 +2,7 @@
 # Loaded on first use. The body passes through one fixed buffer, so a
 # 1 MB upload needs no more RAM than a 1 KB one; web.limits.max_body caps it.
 import os
+import sys
 from .http import HttpError
 
 try:
@@ -11,6 +12,7 @@ except ImportError:
 
 _DATA = const(1024)  # bytes of part data held at once
 _MAX_BOUNDARY = const(70)  # RFC 2046 5.1.1
+_MPY = sys.implementation.name == "micropython"
 
 
 def _boundary(content_type):
@@ -137,12 +139,29 @@ class Parts:
     def __init__(self, rq, boundary):
         self._rq = rq
         self._delim = b"\r\n--" + boundary
-        self._buf = bytearray(_DATA + len(self._delim) + 4)
-        self._mv = memoryview(self._buf)
+        s = rq._start
+        k = rq._end - s  # bytes of the body in the head buffer already
+        # A Content-Length body streams through the connection's own head
+        # buffer, straight from the socket (_raw): no buffer to allocate (a
+        # fragmented heap may have no 1 KB piece left) and no bytes per read.
+        self._raw = k <= rq._left and rq._left > 0 and len(rq._buf) >= 512 and (s >= 2 or k == 0)
+        if self._raw:
+            self._buf = rq._buf
+            self._mv = rq._mv
+            rq._left -= k  # now Parts' bytes, not the head buffer's
+            rq._total += k
+            rq._start = rq._end = 0
+            if k == 0:
+                s = 2
+        else:
+            self._buf = bytearray(_DATA + len(self._delim) + 4)
+            self._mv = memoryview(self._buf)
+            s = 2
+            k = 0
         # the body starts with '--boundary': a CRLF in front makes it a delimiter
-        self._buf[0:2] = b"\r\n"
-        self._start = 0
-        self._end = 2
+        self._buf[s - 2 : s] = b"\r\n"
+        self._start = s - 2
+        self._end = s + k
         self._eof = False  # the request body is exhausted
         self._done = False  # the closing delimiter was seen
         self._part = None  # the part being read (None: before the first)
@@ -185,18 +204,24 @@ class Parts:
         n = self._end - self._start
         if self._start:
             if n:
-                buf[:n] = bytes(self._mv[self._start : self._end])
+                # MicroPython copies overlapping slices with memmove
+                part = self._mv[self._start : self._end]
+                buf[:n] = part if _MPY else bytes(part)
             self._start = 0
             self._end = n
         room = len(buf) - self._end
         if room == 0:
             return False
-        data = await self._rq.r(room)
-        if not data:
+        rq = self._rq
+        if self._raw and not rq._expect:  # (r() sends the 100 Continue)
+            k = await _read_into(rq, self._mv[self._end : self._end + (room if room < rq._left else rq._left)])
+        else:
+            data = await rq.r(room)
+            k = len(data)
+            self._mv[self._end : self._end + k] = data
+        if not k:
             self._eof = True
             return False
-        k = len(data)
-        self._mv[self._end : self._end + k] = data
         self._end += k
         return True
 
@@ -244,6 +269,28 @@ class Parts:
             except UnicodeError:
                 raise HttpError(400)
         return headers
+
+
+async def _read_into(rq, mv):
+    # Up to len(mv) bytes of a Content-Length body from the socket into mv.
+    if not mv:
+        return 0  # the body is all read
+    rq._deadline = rq._body_deadline()
+    if _MPY:
+        k = None
+        while k is None:
+            k = await rq._reader.readinto(mv)
+    else:
+        data = await rq._reader.read(len(mv))
+        k = len(data)
+        mv[:k] = data
+    rq._deadline = None
+    if not k:
+        rq._close = True
+        raise OSError("client closed the connection mid-body")
+    rq._left -= k
+    rq._total += k
+    return k
 
 
 def parts(rq):

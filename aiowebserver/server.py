@@ -19,6 +19,9 @@ _MPY = sys.implementation.name == "micropython"
 _EAGAIN = const(11)  # errno values of Linux and lwIP (ESP32)
 _EBADF = const(9)
 _SLOW_HEAD = const(300)  # ms: a head still incomplete after this may be closed for a newcomer
+_LINGER = const(2000)  # ms: at most this long dropping the rest of a refused body before close
+_LINGER_IDLE = const(300)  # ms: ... and this long waiting for the next piece of it
+_PENDING = const(65536)  # bytes already sent that are dropped before close, at most
 
 
 class limits:
@@ -45,7 +48,7 @@ class limits:
 # The answer when out of memory: sent without an import or an allocation.
 _BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n"
+    b"Content-Length: 24\r\nRetry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n"
 )
 _conns = []  # Request objects of the connections being served
 _pool = []  # free Request objects with their head buffers (at most max_connections), for new connections
@@ -73,11 +76,12 @@ async def _accept(reader, writer, rq=None):
         rq._writer = writer
         rq._task = asyncio.current_task()
         _conns.append(rq)
-        await _serve(rq)
+        if await _serve(rq):
+            await _linger(rq)
     except asyncio.CancelledError:
         # timed out (watchdog), evicted, or the server stops
         if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
-            _answer(writer, 408)
+            _answer(writer, 408, rq._buf)
     except MemoryError:
         gc.collect()
         if rq is None or not rq._started:  # not after (a part of) an answer
@@ -158,17 +162,58 @@ def _evict():
     return True
 
 
-def _answer(writer, status):
-    # Best effort complete error answer on a connection about to close.
+# A bare error answer (no reason phrase, the status as its body), written
+# from the connection's own head buffer when the heap has no room for the
+# status module or the text: no import, no allocation.
+_BARE = (
+    b"HTTP/1.1 400 \r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 4\r\nConnection: close\r\n\r\n400\n"
+)
+
+
+def _answer(writer, status, buf=None):
+    # Best effort complete error answer on a connection about to close, never
+    # a close without one: short of heap, the bare answer in buf, else a 503.
     try:
-        if status == 503:
-            writer.write(_BUSY)
-        else:
+        if status != 503:
             from .status import error_response
 
             writer.write(error_response(status))
+            return
+    except MemoryError:
+        gc.collect()
+    except Exception:  # noqa: BLE001
+        return
+    try:
+        if status == 503 or buf is None:
+            writer.write(_BUSY)
+            return
+        n = len(_BARE)
+        buf[:n] = _BARE
+        for i in (9, n - 4):
+            buf[i] = 48 + status // 100
+            buf[i + 1] = 48 + status // 10 % 10
+            buf[i + 2] = 48 + status % 10
+        writer.write(memoryview(buf)[:n])
     except Exception:  # noqa: BLE001
         pass
+
+
+async def _error(rq, status, text=None):
+    # The answer to an HttpError (through the app's errorhandler), or to a
+    # MemoryError (503); with no heap for that, a bare one, and the
+    # connection closes.
+    try:
+        from .errors import answer_error
+
+        await answer_error(rq, status, text)
+    except MemoryError:
+        gc.collect()
+        if rq._started:
+            raise
+        rq._close = True
+        _answer(rq._writer, status, rq._buf)
+        await rq._writer.drain()
 
 
 async def _serve(rq):
@@ -188,16 +233,14 @@ async def _serve(rq):
                 return
         except HttpError as e:
             if rq.method is None:  # no request to speak of: a bare answer
-                _answer(rq._writer, e.status)
+                _answer(rq._writer, e.status, rq._buf)
                 await rq._writer.drain()
-                return
+                return True
             # the head parsed but its body can't be taken (413, 501, 417...):
             # answered like any request error, then the connection closes
             rq._deadline = None
-            from .errors import answer_error
-
-            await answer_error(rq, e.status, e.reason)
-            return
+            await _error(rq, e.status, e.reason)
+            return True
         rq._since = None
         first = False
         rq._deadline = None
@@ -212,17 +255,13 @@ async def _serve(rq):
                 return
             if e.status >= 500 or rq._left != 0:
                 rq._close = True
-            from .errors import answer_error
-
-            await answer_error(rq, e.status, e.reason)
+            await _error(rq, e.status, e.reason)
         except MemoryError:
             gc.collect()
             if rq._started:
                 return
             rq._close = True
-            from .errors import answer_error
-
-            await answer_error(rq, 503)
+            await _error(rq, 503)
         except (OSError, asyncio.CancelledError):
             raise
         except Exception as e:  # noqa: BLE001  the handler's bug: 500, and serve on
@@ -232,7 +271,62 @@ async def _serve(rq):
             if rq._started and not rq._close:
                 rq._close = True
         if rq._close or (rq._left != 0 and not await rq._skip_body()):
-            return
+            return rq._left != 0 or rq._status >= 400  # maybe input unread: _linger
+
+
+async def _linger(rq):
+    # The connection closes after an error answer, maybe with input unread.
+    # close() would then send a reset, not a FIN, and a reset can destroy the
+    # answer before the client reads it (a client still sending its body
+    # meets the reset, not the answer). So drop what the client has sent
+    # already, and the rest of a declared body while it keeps coming: for at
+    # most _LINGER ms, and the connection is the first evicted when a
+    # newcomer needs its slot. A client that sends nothing more (it waits for
+    # the answer, then closes) is closed at once or after _LINGER_IDLE ms.
+    left = rq._left
+    if left == 0 and rq.method is not None:  # a refused body: Content-Length too large
+        try:
+            left = int(rq.headers.get("content-length", 0))
+        except ValueError:
+            left = 0
+    if rq._expect or left < 0:  # no body is coming / chunked: unknown length
+        left = 0
+    left -= rq._end - rq._start
+    rq._start = rq._end = 0
+    rq._idle = True  # evicted first; a cancel answers nothing
+    end = ticks_add(ticks_ms(), _LINGER)
+    mv = rq._mv
+    try:
+        if _MPY:  # what is pending now, without waiting
+            sock = rq._reader.s
+            n = 0
+            while n < _PENDING:
+                k = sock.readinto(mv)
+                if not k:
+                    if k == 0:
+                        return  # the client closed
+                    break
+                n += k
+            left -= n
+        while left > 0:
+            now = ticks_ms()
+            if ticks_diff(end, now) <= 0:
+                return
+            d = ticks_add(now, _LINGER_IDLE)
+            rq._deadline = d if ticks_diff(end, d) > 0 else end  # the watchdog cancels
+            if _MPY:
+                k = await rq._reader.readinto(mv)
+                if k is None:
+                    continue
+            else:
+                k = len(await rq._reader.read(left if left < 65536 else 65536))
+            if not k:
+                return
+            left -= k
+    except (OSError, asyncio.CancelledError):
+        pass
+    finally:
+        rq._deadline = None
 
 
 async def _watchdog():

@@ -1,7 +1,7 @@
-# Server-Sent Events: web.route_sse(path) and the `rq` its handler gets.
-# Loaded only when an application uses route_sse (see __init__._LAZY).
+# Server-Sent Events: the `rq` a web.route_sse(path) handler gets (live.py
+# registers the route). Loaded on the first request of such a route.
 import asyncio
-from .router import route
+from .live import route_sse  # noqa: F401  (the name's older home)
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:
@@ -13,7 +13,7 @@ except ImportError:
     const = lambda x: x  # noqa: E731
 
 _MPY = hasattr(asyncio.StreamReader, "readinto")
-KEEPALIVE = const(15)  # seconds of silence before a `: ping` comment is sent
+KEEPALIVE = const(15)  # seconds of silence before a `: ping` comment is sent (live.route_sse)
 _PING = b": ping\n\n"
 
 
@@ -210,16 +210,3 @@ async def _serve(rq, handler, keepalive):
     finally:
         es._end()
         watcher.cancel()
-
-
-def route_sse(path, keepalive=KEEPALIVE):
-    # GET route whose `async def handler(rq)` runs once the response is an
-    # event stream; returning ends the stream. keepalive: seconds (0: none).
-    def register(handler):
-        async def stream(rq):
-            await _serve(rq, handler, keepalive)
-
-        route("GET", path)(stream)
-        return handler
-
-    return register

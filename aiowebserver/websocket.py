@@ -1,9 +1,9 @@
-# WebSocket (RFC 6455), server side: web.route_ws(path) and the `rq` its
-# handler gets. Loaded only when an application uses route_ws.
+# WebSocket (RFC 6455), server side: the `rq` a web.route_ws(path) handler
+# gets (live.py registers the route). Loaded on the first upgrade request.
 import asyncio
 import gc
 import sys
-from .router import route
+from .live import route_ws  # noqa: F401  (the name's older home)
 from .http import HttpError
 try:
     from time import ticks_ms, ticks_add, ticks_diff
@@ -27,7 +27,7 @@ _XOR = const(256)  # bytes unmasked per big-int XOR (a multiple of 4)
 _SMALL = const(1024)  # below this a frame's header and payload go out in one write
 _SLICE = const(4096)  # bigger payloads are written this much at a time
 
-MAX_MESSAGE = const(4096)  # default size limit of a received message (bytes) -> 1009
+MAX_MESSAGE = const(4096)  # (live.route_ws) default size limit of a received message (bytes) -> 1009
 PING_INTERVAL = const(20)  # default seconds between server pings (0: none)
 PING_TIMEOUT = const(10)  # seconds without any byte from the peer after a ping -> closed
 CLOSE_TIMEOUT = const(2)  # seconds to wait for the peer's answer to our close frame
@@ -577,21 +577,3 @@ def _nodelay(writer):
         sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
     except Exception:  # noqa: BLE001  a port without the option: only slower
         pass
-
-
-def route_ws(
-    path, protocols=None, max_message=MAX_MESSAGE, ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT
-):
-    # GET route upgraded to a WebSocket; `async def handler(rq, evt)`.
-    # protocols: subprotocols in order of preference (the first the client
-    # offers wins), or a function(offered list) -> name or None.
-    # max_message: bytes (bigger -> close 1009); ping_interval: seconds between
-    # server pings (0: none); ping_timeout: extra seconds of peer silence -> closed.
-    def register(handler):
-        async def upgrade(rq):
-            await _upgrade(rq, handler, protocols, max_message, ping_interval, ping_timeout)
-
-        route("GET", path)(upgrade)
-        return handler
-
-    return register

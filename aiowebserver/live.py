@@ -1,0 +1,57 @@
+# web.route_sse(path) and web.route_ws(path) register the GET route. The
+# stream code (sse.py; websocket.py with sse.py: about 17 KB of heap as .mpy
+# on a 64-bit port) loads at once, while the heap is in one piece; in a heap
+# with less than _ROOM bytes free it loads on the first request for it
+# instead (503 with Retry-After while there is no room), so an app that
+# declares a WebSocket route still starts, and serves its pages and uploads,
+# in a small heap (a failed import leaves its names behind, in pieces).
+import gc
+from .router import route
+
+_ROOM = 32768
+
+
+def _load(name):
+    try:
+        if gc.mem_free() < _ROOM:
+            return
+    except AttributeError:  # CPython
+        pass
+    __import__("aiowebserver." + name)
+
+
+def route_sse(path, keepalive=15):
+    # GET route whose `async def handler(rq)` runs once the response is an
+    # event stream; returning ends the stream. keepalive: seconds (0: none).
+    _load("sse")
+
+    def register(handler):
+        async def stream(rq):
+            from .sse import _serve
+
+            await _serve(rq, handler, keepalive)
+
+        route("GET", path)(stream)
+        return handler
+
+    return register
+
+
+def route_ws(path, protocols=None, max_message=4096, ping_interval=20, ping_timeout=10):
+    # GET route upgraded to a WebSocket; `async def handler(rq, evt)`.
+    # protocols: subprotocols in order of preference (the first the client
+    # offers wins), or a function(offered list) -> name or None.
+    # max_message: bytes (bigger -> close 1009); ping_interval: seconds between
+    # server pings (0: none); ping_timeout: extra seconds of peer silence -> closed.
+    _load("websocket")
+
+    def register(handler):
+        async def upgrade(rq):
+            from .websocket import _upgrade
+
+            await _upgrade(rq, handler, protocols, max_message, ping_interval, ping_timeout)
+
+        route("GET", path)(upgrade)
+        return handler
+
+    return register
