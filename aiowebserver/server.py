@@ -19,9 +19,6 @@ _MPY = sys.implementation.name == "micropython"
 _EAGAIN = const(11)  # errno values of Linux and lwIP (ESP32)
 _EBADF = const(9)
 _SLOW_HEAD = const(300)  # ms: a head still incomplete after this may be closed for a newcomer
-_LINGER = const(2000)  # ms: at most this long dropping the rest of a refused body before close
-_LINGER_IDLE = const(300)  # ms: ... and this long waiting for the next piece of it
-_PENDING = const(65536)  # bytes already sent that are dropped before close, at most
 
 
 class limits:
@@ -76,8 +73,13 @@ async def _accept(reader, writer, rq=None):
         rq._writer = writer
         rq._task = asyncio.current_task()
         _conns.append(rq)
-        if await _serve(rq):
-            await _linger(rq)
+        if await _serve(rq):  # closes after an error answer: input may be left
+            try:
+                from .status import linger
+            except MemoryError:
+                linger = None
+            if linger is not None:
+                await linger(rq)
     except asyncio.CancelledError:
         # timed out (watchdog), evicted, or the server stops
         if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
@@ -271,62 +273,7 @@ async def _serve(rq):
             if rq._started and not rq._close:
                 rq._close = True
         if rq._close or (rq._left != 0 and not await rq._skip_body()):
-            return rq._left != 0 or rq._status >= 400  # maybe input unread: _linger
-
-
-async def _linger(rq):
-    # The connection closes after an error answer, maybe with input unread.
-    # close() would then send a reset, not a FIN, and a reset can destroy the
-    # answer before the client reads it (a client still sending its body
-    # meets the reset, not the answer). So drop what the client has sent
-    # already, and the rest of a declared body while it keeps coming: for at
-    # most _LINGER ms, and the connection is the first evicted when a
-    # newcomer needs its slot. A client that sends nothing more (it waits for
-    # the answer, then closes) is closed at once or after _LINGER_IDLE ms.
-    left = rq._left
-    if left == 0 and rq.method is not None:  # a refused body: Content-Length too large
-        try:
-            left = int(rq.headers.get("content-length", 0))
-        except ValueError:
-            left = 0
-    if rq._expect or left < 0:  # no body is coming / chunked: unknown length
-        left = 0
-    left -= rq._end - rq._start
-    rq._start = rq._end = 0
-    rq._idle = True  # evicted first; a cancel answers nothing
-    end = ticks_add(ticks_ms(), _LINGER)
-    mv = rq._mv
-    try:
-        if _MPY:  # what is pending now, without waiting
-            sock = rq._reader.s
-            n = 0
-            while n < _PENDING:
-                k = sock.readinto(mv)
-                if not k:
-                    if k == 0:
-                        return  # the client closed
-                    break
-                n += k
-            left -= n
-        while left > 0:
-            now = ticks_ms()
-            if ticks_diff(end, now) <= 0:
-                return
-            d = ticks_add(now, _LINGER_IDLE)
-            rq._deadline = d if ticks_diff(end, d) > 0 else end  # the watchdog cancels
-            if _MPY:
-                k = await rq._reader.readinto(mv)
-                if k is None:
-                    continue
-            else:
-                k = len(await rq._reader.read(left if left < 65536 else 65536))
-            if not k:
-                return
-            left -= k
-    except (OSError, asyncio.CancelledError):
-        pass
-    finally:
-        rq._deadline = None
+            return rq._left != 0 or rq._status >= 400  # maybe input unread: linger
 
 
 async def _watchdog():
@@ -345,6 +292,7 @@ async def _watchdog():
                     rq._deadline = None
                     rq._timed_out = True
                     rq._task.cancel()
+            rq = None  # held while it sleeps, the last one would outlive its connection
         except MemoryError:
             gc.collect()
 
