@@ -51,14 +51,19 @@ def start(start_app, tmp_path, heap):
 
 
 def check_bad(app, rounds, strict):
-    """Each malformed request gets its answer (strict) or a 503 with Retry-After."""
+    """Each malformed request gets its answer (strict) or a 503 with Retry-After;
+    returns how many got the 503."""
     wrong = []
+    busy = 0
     for _ in range(rounds):
         for what, req, want in BAD:
             got = answer(app.raw(req))
+            busy += got == 503
             if got != want and (strict or got != 503):
                 wrong.append((what, want, got))
     assert not wrong, wrong
+    print("%s: %d of %d malformed requests got 503" % (app.runtime, busy, rounds * len(BAD)))
+    return busy
 
 
 def upload(app, up, size=300 * 1024):
@@ -85,7 +90,8 @@ def test_every_malformed_request_gets_its_answer_with_every_feature_loaded(start
     assert answer(app.raw(FORM)) == 200
     assert answer(app.raw(STATIC)) == 200
     assert answer(app.raw(WS, timeout=5)) == 101
-    check_bad(app, 2, strict=True)
+    # in the nearly full heap, a request may find no room for its head: 503
+    check_bad(app, 2, strict=not heap)
     # a client that sends a refused 2 MB body whole before it reads (http.client):
     # the server drops the body while it comes, so no reset cuts the answer off
     big = b"x" * 2000000
@@ -101,7 +107,7 @@ def test_a_300_kb_upload_and_malformed_requests_in_a_64_kb_heap(start_app, tmp_p
     if start_app.runtime not in ("mpy", "frozen"):
         pytest.skip("the small heap is the compiled package's")
     app, up = start(start_app, tmp_path, "64k")
-    check_bad(app, 1, strict=True)
+    check_bad(app, 1, strict=False)
     assert upload(app, up) == 200
     # forms, static files and the WebSocket code load on first use: in 64 KB
     # (64-bit objects) there may be no room left for them: 503 with Retry-After

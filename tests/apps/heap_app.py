@@ -1,8 +1,8 @@
-# An app that uses every kind of feature at once (routes with parameters,
-# forms, static files, a WebSocket route, streamed multipart uploads), run in
-# a small heap by tests/test_heap.py: malformed requests must each get their
-# own 4xx (or a 503 with Retry-After), never a close without an answer, and a
-# 300 KB upload must go through.
+# An app that uses every kind of feature at once (routes, forms, static
+# files, a WebSocket route, streamed multipart uploads), run in a small heap
+# by tests/test_heap.py: malformed requests must each get their own 4xx (or
+# a 503 with Retry-After), never a close without an answer, and a 300 KB
+# upload must go through.
 import gc
 import json
 import os
@@ -27,12 +27,6 @@ UPLOADS = os.getenv("UPLOAD_DIR") or "."
 @web.route("GET", "/")
 async def index(rq):
     await rq.w("ok")
-
-
-@web.route("GET", "/led/<int:pin>")
-async def led(rq):
-    rq.header_json()
-    await rq.w(json.dumps(rq.params))
 
 
 @web.route("POST", "/form")
