@@ -11,9 +11,14 @@
 BOARD         ?= ESP32_GENERIC_C3
 BOARD_VARIANT ?=
 # The MicroPython release the firmware is built from. BOARD_VARIANT=QEMU needs
-# a newer tree (the variant landed after v1.28.0, commit f71a2316 on master).
+# a newer tree (the variant landed after v1.28.0, commit f71a2316 on master);
+# so does QEMU_OTA, which builds on it. OTA and QEMU_OTA are ours (boards/).
 MICROPY_QEMU_REF := f71a2316eebaeaf95724672f3f56540ecf73c014
-ifeq ($(BOARD_VARIANT),QEMU)
+# the upstream variant a variant of ours builds on (QEMU_OTA -> QEMU; OTA: none)
+UPSTREAM_VARIANT := $(patsubst %_OTA,%,$(filter-out OTA,$(BOARD_VARIANT)))
+# OTA variants: two app slots of OTA_SLOT bytes (MicroPython's partitions-4MiB-ota.csv)
+OTA_SLOT := 1572864
+ifeq ($(UPSTREAM_VARIANT),QEMU)
 MICROPY_REF   ?= $(MICROPY_QEMU_REF)
 else
 MICROPY_REF   ?= v1.28.0
@@ -54,7 +59,13 @@ WIFI_SSID     ?=
 WIFI_PASSWORD ?=
 # Written locally (git-ignored), copied to the board as :wifi.json.
 WIFI_JSON     ?= wifi.json
-export WIFI_SSID WIFI_PASSWORD
+# Over Wi-Fi instead of USB: make ota/deploy HOST=aiowebserver-XXXX.local (or an
+# address, :port when not 80); the board's admin password (docs/ota.md). With
+# PORT=, ADMIN_PASSWORD sets it on the board (its SHA-256 goes into wifi.json).
+HOST           ?=
+ADMIN_PASSWORD ?=
+OTA_CLIENT     := $(BIN)/python tools/ota_client.py
+export WIFI_SSID WIFI_PASSWORD ADMIN_PASSWORD
 
 # --- outputs ---------------------------------------------------------------------
 _VARIANT_SUFFIX := $(if $(BOARD_VARIANT),-$(BOARD_VARIANT))
@@ -75,7 +86,9 @@ UNIX_SUBMODULES_PRESENT = test -f "$(MPY_TREE)/lib/micropython-lib/README.md"$(i
 FW_LOG_DIR  := build
 AIOWEBSERVER_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' aiowebserver/__init__.py 2>/dev/null)
 # Image names: <BOARD>[-<VARIANT>]-aiowebserver-<version>-micropython-<version>.bin
-FIRMWARE ?= $(firstword $(shell ls -t firmware/$(FW_NAME)-aiowebserver-*.bin 2>/dev/null))
+FIRMWARE ?= $(firstword $(filter-out %-app.bin,$(shell ls -t firmware/$(FW_NAME)-aiowebserver-*.bin 2>/dev/null)))
+# What make ota sends: the app image alone (FIRMWARE= when given on the command line).
+OTA_FIRMWARE = $(if $(filter command line environment,$(origin FIRMWARE)),$(FIRMWARE),$(firstword $(shell ls -t firmware/$(BOARD)-*-app.bin 2>/dev/null)))
 
 # MicroPython's version, from the tree itself (it names the image): git
 # describe when the tree is its own repository's top level (not a folder in
@@ -145,7 +158,7 @@ QEMU_FIRMWARE ?= $(firstword $(shell ls -t firmware/$(BOARD)-QEMU-aiowebserver-*
 QEMU_FLASH ?= $(FW_LOG_DIR)/qemu-flash.bin
 QEMU_FRESH ?=
 
-.PHONY: firmware flash erase deploy repl unix qemu
+.PHONY: firmware flash erase deploy ota repl unix qemu
 
 firmware: ## build the ESP32 image with aiowebserver frozen: make firmware BOARD=ESP32_GENERIC_C3 [BOARD_VARIANT=QEMU]
 	@test -f boards/$(BOARD)/mpconfigboard.cmake || { echo "error: no board definition boards/$(BOARD) (see boards/README.md to add one)"; exit 1; }
@@ -156,8 +169,8 @@ endif
 	@v=$$(idf.py --version 2>/dev/null | sed -n 's/^ESP-IDF \(v[0-9.]*\).*/\1/p'); \
 	  test -z "$(IDF_VERSIONS)" || case " $(IDF_VERSIONS) " in *" $$v "*) ;; *) echo "error: ESP-IDF $${v:-of unknown version} found, MicroPython $(MICROPY_REF) needs $(IDF_VERSION) (or one of: $(IDF_VERSIONS)): $(IDF_INSTALL)"; exit 1;; esac
 	$(fw_need_micropython)
-ifneq ($(BOARD_VARIANT),)
-	@test -f "$(MPY_TREE)/ports/esp32/boards/$(BOARD)/mpconfigvariant_$(BOARD_VARIANT).cmake" || { echo "error: MicroPython in $(MICROPY_DIR) has no $(BOARD_VARIANT) variant of $(BOARD): use MICROPY_REF=$(MICROPY_QEMU_REF) (or later) or a MICROPY_DIR at or after it"; exit 1; }
+ifneq ($(UPSTREAM_VARIANT),)
+	@test -f "$(MPY_TREE)/ports/esp32/boards/$(BOARD)/mpconfigvariant_$(UPSTREAM_VARIANT).cmake" || { echo "error: MicroPython in $(MICROPY_DIR) has no $(UPSTREAM_VARIANT) variant of $(BOARD)$(if $(filter-out $(UPSTREAM_VARIANT),$(BOARD_VARIANT)), (which $(BOARD_VARIANT) builds on)): use MICROPY_REF=$(MICROPY_QEMU_REF) (or later) or a MICROPY_DIR at or after it"; exit 1; }
 endif
 	$(call fw_run,mpy-cross,building mpy-cross,$(SUBMAKE) -C "$(MPY_TREE)/mpy-cross" -j$(JOBS))
 	@$(ESP32_SUBMODULES_PRESENT) || test -e "$(MPY_TREE)/.git" || { echo "error: $(MICROPY_DIR) has no submodules (lib/micropython-lib, lib/berkeley-db-1.xx) and is not a git checkout"; exit 1; }
@@ -173,6 +186,11 @@ endif
 	@out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$(MPY_VERSION).bin; \
 	  cp "$(ESP32_BUILD)/firmware.bin" $$out && \
 	  echo "$$out: write it with: make flash BOARD=$(BOARD) PORT=... (esptool at $(BOARD_FLASH_OFFSET))"
+ifneq ($(filter %OTA,$(BOARD_VARIANT)),)
+	@app=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$(MPY_VERSION)-app.bin; \
+	  cp "$(ESP32_BUILD)/micropython.bin" $$app && size=$$(wc -c < $$app) && \
+	  echo "$$app: the app image for make ota HOST=... FIRMWARE=$$app: $$size bytes, $$((size * 100 / $(OTA_SLOT)))% of the $(OTA_SLOT)-byte app slot ($$(( ($(OTA_SLOT) - size) / 1024 )) KB left)"
+endif
 
 flash: ## write the newest firmware/ image to the board: make flash PORT=/dev/ttyUSB0 [BOARD=...] [FIRMWARE=file.bin]
 	$(call fw_need_port)
@@ -185,18 +203,35 @@ erase: ## erase the board's whole flash (firmware and files): make erase PORT=/d
 	$(call fw_need_tool,$(ESPTOOL),run make venv)
 	$(ESPTOOL) --chip $(BOARD_CHIP) --port $(PORT) erase-flash
 
-deploy: ## copy main.py (DEPLOY_MAIN, default examples/device_main.py) and wifi.json to the board: make deploy PORT=... [WIFI_SSID=... WIFI_PASSWORD=...]
+deploy: ## copy main.py (DEPLOY_MAIN, default examples/device_main.py) and wifi.json to the board: make deploy PORT=... (USB) or HOST=... (Wi-Fi) [WIFI_SSID=... WIFI_PASSWORD=...] [ADMIN_PASSWORD=...]
+ifneq ($(HOST),)
+	@test -f "$(DEPLOY_MAIN)" || { echo "error: DEPLOY_MAIN=$(DEPLOY_MAIN) not found"; exit 1; }
+	@for f in $(DEPLOY_ASSETS); do test -f "$$f" || { echo "error: asset $$f not found"; exit 1; }; done
+	@$(OTA_CLIENT) deploy $(HOST) $(DEPLOY_MAIN)=main.py $(DEPLOY_ASSETS)
+else
 	$(call fw_need_port)
 	$(call fw_need_tool,$(MPREMOTE),run make venv)
 	@test -f "$(DEPLOY_MAIN)" || { echo "error: DEPLOY_MAIN=$(DEPLOY_MAIN) not found"; exit 1; }
 	@for f in $(DEPLOY_ASSETS); do test -f "$$f" || { echo "error: asset $$f not found"; exit 1; }; done
 ifneq ($(WIFI_SSID),)
 	@echo "writing $(WIFI_JSON) (git-ignored) for the network $$WIFI_SSID"
-	@umask 077 && $(BIN)/python -c 'import json, os, sys; json.dump({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, open(sys.argv[1], "w"))' "$(WIFI_JSON)"
+	@umask 077 && $(BIN)/python -c 'import json, os, sys, hashlib; pw = os.environ.get("ADMIN_PASSWORD"); json.dump(dict({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, **({"admin_sha256": hashlib.sha256(pw.encode()).hexdigest()} if pw else {})), open(sys.argv[1], "w"))' "$(WIFI_JSON)"
 else ifneq ($(WIFI_PASSWORD),)
 	@echo "error: WIFI_PASSWORD given without WIFI_SSID"; exit 1
 endif
+ifneq ($(and $(ADMIN_PASSWORD),$(if $(WIFI_SSID),,1)),)
+	@# only the admin password: set on the board, its other settings kept (the SHA-256 travels, not the password)
+	h=$$($(BIN)/python -c 'import hashlib, os; print(hashlib.sha256(os.environ["ADMIN_PASSWORD"].encode()).hexdigest())') && \
+	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + exec "from aiowebserver import device; device.set_admin_hash('$$h')" + reset
+else
 	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(if $(WIFI_SSID), + cp $(WIFI_JSON) :wifi.json)$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + reset
+endif
+endif
+
+ota: ## send a new app image over Wi-Fi, wait for the board to restart into it: make ota HOST=... FIRMWARE=firmware/...-app.bin ADMIN_PASSWORD=...
+	@test -n "$(HOST)" || { echo "error: HOST is not set: make ota HOST=aiowebserver-XXXX.local FIRMWARE=firmware/<image>-app.bin (an address works too)"; exit 1; }
+	@test -n "$(OTA_FIRMWARE)" && test -f "$(OTA_FIRMWARE)" || { echo "error: no app image$(if $(OTA_FIRMWARE), $(OTA_FIRMWARE)): run make firmware BOARD=$(BOARD) BOARD_VARIANT=OTA (it writes firmware/*-app.bin), or pass FIRMWARE=path/to/micropython.bin"; exit 1; }
+	@$(OTA_CLIENT) ota $(HOST) $(OTA_FIRMWARE)
 
 repl: ## open the board's Python prompt (Ctrl-] leaves): make repl PORT=/dev/ttyUSB0
 	$(call fw_need_port)
