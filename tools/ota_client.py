@@ -132,6 +132,8 @@ def request(host, method, path, body=b"", headers=None, progress=None, timeout=3
         return _read_response(sock, early)
     except socket.timeout:
         raise Failure("%s %s: the board stopped answering" % (method, path))
+    except OSError as e:  # reset: the board went away (it restarts, or lost power)
+        raise Failure("%s %s: connection lost (%s)" % (method, path, e.strerror or e))
     finally:
         sock.close()
 
