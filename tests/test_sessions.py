@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import socket
+import ssl
 import subprocess
 import time
 
@@ -26,15 +27,15 @@ from helpers import APPS, MPY_CROSS, ROOT, read_response
 KEY = b"test-secret-key-0123456789"  # session_app.py's secret_key
 
 
-def start(start_app, tmp_path, app, *modules, heap="96k"):
+def start(start_app, tmp_path, app, *modules, heap="96k", env=None):
     """Start tests/apps/<app> (importing tests/apps/<modules>): compiled to .mpy on the mpy runtime."""
     if start_app.runtime != "mpy":
-        return start_app(app)
+        return start_app(app, env=env)
     for name in (app,) + modules:
         subprocess.run([MPY_CROSS, "-o", str(tmp_path / (name[:-3] + ".mpy")), os.path.join(APPS, name)], check=True)
     launcher = tmp_path / "launch.py"
     launcher.write_text("import %s\n" % app[:-3])
-    return start_app(str(launcher), heap=heap)
+    return start_app(str(launcher), heap=heap, env=env)
 
 
 def sign(data, t=None, key=KEY):
@@ -124,6 +125,30 @@ def test_a_session_lives_in_a_signed_cookie_and_anything_forged_is_an_empty_sess
     assert app.request("GET", "/streamed")[2] == b"one two"
     assert "rq.session changed after" in app.log()
     assert app.request("GET", "/count")[2] == b"n=1"
+
+
+def test_over_https_the_session_cookie_is_secure_and_https_origins_pass_csrf(start_app, tmp_path):
+    from test_https import make_cert
+
+    cert, key = make_cert(str(tmp_path), "ec")
+    # TLS needs the ssl module's heap beside the app's (see test_https.py): 128k on the mpy runtime
+    app = start(start_app, tmp_path, "session_app.py", heap="128k", env={"CERT": cert, "KEY": key})
+    conn = http.client.HTTPSConnection(app.host, app.port, context=ssl.create_default_context(cafile=cert), timeout=10)
+    conn.request("GET", "/count")
+    resp = conn.getresponse()
+    assert resp.read() == b"n=1"
+    value, attrs = session_cookie({"set-cookie": resp.getheader("set-cookie")})
+    assert attrs == ["Path=/", "Max-Age=3600", "HttpOnly", "SameSite=Lax", "Secure"]
+    me = "https://127.0.0.1:%d" % app.port
+    for origin, status, body in ((me, 200, b"cleared"), ("https://evil.example", 403, None)):
+        conn.request("POST", "/clear", body=b"", headers={"Cookie": "session=" + value, "Origin": origin})
+        resp = conn.getresponse()
+        assert resp.status == status and (body is None or resp.read() == body), origin
+        if status == 200:
+            assert "Max-Age=0" in resp.getheader("set-cookie") and "Secure" in resp.getheader("set-cookie")
+        else:
+            resp.read()
+    conn.close()
 
 
 def test_csrf_refuses_changes_from_other_sites_and_lets_the_rest_through(start_app, tmp_path):

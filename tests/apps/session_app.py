@@ -1,5 +1,7 @@
-# The test app for sessions and CSRF (tests/test_sessions.py).
+# The test app for sessions and CSRF (tests/test_sessions.py); over HTTPS
+# when $CERT and $KEY name a certificate and its key.
 import json
+import os
 import aiowebserver as web
 
 web.sessions("test-secret-key-0123456789", max_age=3600)
@@ -62,4 +64,5 @@ async def api_thing(rq):
     await rq.w("thing changed")
 
 
-web.run_forever()
+cert = os.getenv("CERT")
+web.run_forever(ssl=web.tls_context(cert, os.getenv("KEY")) if cert else None)
