@@ -73,7 +73,9 @@ def _group(obj):
 
 
 def _wrap(handler, before, after):
-    # The handler between its groups' hooks, as router.hooked runs the app's.
+    # The handler between its groups' hooks, as router.hooked runs the app's
+    # (one function for both, with the hook lists as arguments, made
+    # `import aiowebserver` + one route 100-200 B bigger: kept apart).
     async def hooked(rq):
         for hook in before:
             await hook(rq)
