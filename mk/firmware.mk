@@ -238,7 +238,7 @@ repl: ## open the board's Python prompt (Ctrl-] leaves): make repl PORT=/dev/tty
 	$(call fw_need_tool,$(MPREMOTE),run make venv)
 	$(MPREMOTE) connect $(PORT) repl
 
-qemu: ## run the BOARD_VARIANT=QEMU image in Espressif's QEMU (web on 127.0.0.1:8080, REPL on socket://127.0.0.1:5555)
+qemu: ## run the BOARD_VARIANT=QEMU image in Espressif's QEMU (web on 127.0.0.1:8080, REPL on socket://127.0.0.1:5555; the flash file is kept, QEMU_FRESH=1 starts anew)
 	$(call fw_need_tool,$(QEMU),install Espressif's QEMU: python \$$IDF_PATH/tools/idf_tools.py install qemu-riscv32 && . \$$IDF_PATH/export.sh)
 	$(call fw_need_tool,$(ESPTOOL),run make venv)
 	@test -n "$(QEMU_FIRMWARE)" && test -f "$(QEMU_FIRMWARE)" || { echo "error: no QEMU image for $(BOARD) in firmware/: run make firmware BOARD=$(BOARD) BOARD_VARIANT=QEMU, or pass QEMU_FIRMWARE=path/to/image.bin"; exit 1; }
