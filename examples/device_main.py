@@ -13,8 +13,11 @@
 # 2. Else join the Wi-Fi network named in wifi.json, {"ssid": "...",
 #    "password": "..."}: at most JOIN_ATTEMPTS tries of JOIN_WAIT_S seconds.
 # 3. No working Wi-Fi settings (no wifi.json, a malformed one, the network
-#    refused, any error): start an access point "aiowebserver-XXXX" (XXXX: the
-#    end of the board's MAC address), password AP_PASSWORD, on 192.168.4.1.
+#    refused, or BOOT pressed within 1.5 s of the start): the setup portal, an
+#    access point "aiowebserver-XXXX" (XXXX: the end of the board's MAC
+#    address), password AP_PASSWORD, whose page opens on a phone that joins it;
+#    the network picked there is joined and saved (docs/portal.md). On any
+#    error: the access point alone, with this page on 192.168.4.1.
 # 4. Serve a status page on / and the same data as JSON on /status.json, in
 #    every case: if no interface came up it says so and serves on whatever is.
 # 5. The device page on /device (aiowebserver.device): live status, Wi-Fi,
@@ -49,6 +52,7 @@ JOIN_ATTEMPTS = const(3)
 JOIN_WAIT_S = const(10)  # per attempt: the fallback starts within 30 s
 LAN_WAIT_S = const(10)  # for an Ethernet address from DHCP
 _CONFIG_MAX = const(512)  # bytes read from wifi.json
+BOOT_PIN = const(9)  # the BOOT button of ESP32-C3 boards (0 on ESP32 boards): low when pressed
 
 started = time.time()
 impl = sys.implementation
@@ -109,6 +113,24 @@ def join(ssid, password):
         sta.disconnect()
     sta.active(False)  # a station still searching would disturb the access point
     return None
+
+
+def boot_pressed():
+    # BOOT pressed within 1.5 s of the start: Wi-Fi setup. (Held during a reset
+    # it starts the chip's ROM bootloader instead: press it just after.)
+    try:
+        from machine import Pin
+
+        pin = Pin(BOOT_PIN, Pin.IN, Pin.PULL_UP)
+    except (ImportError, AttributeError):  # unix port, CPython
+        return False
+    print('wifi: press BOOT now for Wi-Fi setup')
+    for _ in range(30):
+        if pin.value() == 0:
+            print('wifi: BOOT pressed: Wi-Fi setup')
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def start_access_point(name):
@@ -184,19 +206,26 @@ def start_network():
             return nothing_up()
     name = set_name(network.WLAN(network.WLAN.IF_STA))
     wifi = wifi_settings(cfg)
+    if wifi and boot_pressed():
+        wifi = None
     ip = wifi and join(*wifi)
-    if ip:
-        # mDNS answers for <name>.local only on the station interface
-        url = 'http://%s.local/ (or http://%s/)' % (name, ip)
-        net.update(mode='station', ssid=wifi[0], ip=ip, url=url)
-        print('wifi: joined %r as %s, address %s' % (wifi[0], name, ip))
-    else:
-        no_wifi(name)
+    ssid = wifi and wifi[0]
+    if not ip:
+        ssid, ip = no_wifi(name)
+    # mDNS answers for <name>.local only on the station interface
+    url = 'http://%s.local/ (or http://%s/)' % (name, ip)
+    net.update(mode='station', ssid=ssid, ip=ip, url=url)
+    print('wifi: joined %r as %s, address %s' % (ssid, name, ip))
 
 
 def no_wifi(name):
-    # No working Wi-Fi settings (none, malformed, refused): the board's own access point
-    start_access_point(name)
+    # No working Wi-Fi settings (none, malformed, refused, BOOT pressed): the
+    # setup portal on the board's own access point, loaded only now; (ssid, ip)
+    # once a phone picked a network that works (docs/portal.md)
+    import aiowebserver.portal as portal
+
+    net.update(mode='setup', ssid=name)
+    return portal.setup(name, AP_PASSWORD)
 
 
 def nothing_up():

@@ -10,6 +10,8 @@ else; the runtime and the server stay real.
 import json
 import os
 import shutil
+import socket
+import struct
 import subprocess
 import time
 
@@ -173,12 +175,16 @@ def wait_for_log(app, text, timeout=10.0):
         time.sleep(0.02)  # polling the output, not waiting for a guess
 
 
-def start_board(start_app, tmp_path, join='ok', wifi_json=None,
-                until='open http://192.168.4.1/', lan=None, heap=None):
+SETUP = "setup: join '%s' with a phone" % AP_NAME  # the setup portal runs
+
+
+def start_board(start_app, tmp_path, join='ok', wifi_json=None, until=SETUP, lan=None,
+                heap=None):
     """Run main.py in a directory standing in for the board's filesystem (the
     template, the chip's network module, wifi.json (bytes or str) unless None)
     until it prints `until`; returns the app and its output. join=None: a
-    network module without WLAN; lan: 'ok' or 'broken' adds network.LAN."""
+    network module without WLAN; lan: 'ok' or 'broken' adds network.LAN. The
+    setup portal's DNS gets a free port (app.dns_port), not 53."""
     shutil.copy(TEMPLATE, str(tmp_path / 'main.py'))
     module = (FAKE_NETWORK % join if join else '') + (FAKE_LAN % lan if lan else '')
     (tmp_path / 'network.py').write_text(module)
@@ -188,7 +194,12 @@ def start_board(start_app, tmp_path, join='ok', wifi_json=None,
         (tmp_path / 'wifi.json').write_bytes(data)
     if heap is None and start_app.runtime in ('mpy', 'frozen'):
         heap = BOARD_HEAP
-    app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(('127.0.0.1', 0))
+        dns_port = s.getsockname()[1]
+    app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap,
+                    env={'AIOWEBSERVER_DNS_PORT': str(dns_port)})
+    app.dns_port = dns_port
     return app, wait_for_log(app, until)
 
 
@@ -258,12 +269,37 @@ def assert_access_point(app, log):
     assert status == 200 and b'access point' in body
 
 
+def assert_setup_portal(app, log):
+    """The access point is up and the setup portal answers for it: its page on
+    the AP's address, a redirect there for other names, its address in DNS
+    (test_portal.py tests the portal itself)."""
+    assert ("fake network: AP config key='%s' security=3 ssid='%s'" % (AP_PASSWORD, AP_NAME)
+            in log)
+    assert ("wifi: access point '%s' up, password '%s', address 192.168.4.1"
+            % (AP_NAME, AP_PASSWORD) in log)
+    board = {'Host': '192.168.4.1'}
+    status, headers, body = app.request('GET', '/status.json', headers=board)
+    info = json.loads(body)
+    assert (info['mode'], info['ssid'], info['hostname']) == ('setup', AP_NAME, AP_NAME)
+    status, _, body = app.request('GET', '/', headers=board)
+    assert status == 200 and b'<form method=post action=/join>' in body
+    status, headers, _ = app.request('GET', '/generate_204',
+                                     headers={'Host': 'connectivitycheck.gstatic.com'})
+    assert status == 302 and headers['location'] == 'http://192.168.4.1:%d/' % app.port
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as dns:
+        dns.settimeout(5)
+        dns.sendto(struct.pack('>HHHHHH', 0xabcd, 0x100, 1, 0, 0, 0)
+                   + b'\x07example\x03com\x00\x00\x01\x00\x01', ('127.0.0.1', app.dns_port))
+        answer = dns.recv(512)
+    assert answer[:2] == b'\xab\xcd' and answer[-4:] == socket.inet_aton('192.168.4.1')
+
+
 def test_a_board_without_wifi_json_says_so_and_starts_its_access_point(
         runtime, start_app, tmp_path):
     app, log = start_board(start_app, tmp_path)
     assert 'wifi: no wifi.json: starting the access point' in log
     assert 'STA connect' not in log
-    assert_access_point(app, log)
+    assert_setup_portal(app, log)
 
 
 @pytest.mark.parametrize('content', [
@@ -281,7 +317,7 @@ def test_a_malformed_wifi_json_is_reported_and_the_access_point_starts(
     assert ('wifi: wifi.json is malformed (want {"ssid": "...", "password": "..."}): '
             'starting the access point' in log)
     assert 'STA connect' not in log
-    assert_access_point(app, log)
+    assert_setup_portal(app, log)
 
 
 def test_a_refused_password_is_tried_three_times_then_the_access_point_starts(
@@ -294,20 +330,21 @@ def test_a_refused_password_is_tried_three_times_then_the_access_point_starts(
     assert 'attempt 4' not in log
     # the station is switched off before the access point goes up
     assert log.index('fake network: STA active(False)') < log.index('fake network: AP active(True)')
-    assert_access_point(app, log)
+    assert_setup_portal(app, log)
 
 
 def test_an_unreachable_network_is_reported_as_not_found(runtime, start_app, tmp_path):
     app, log = start_board(
         start_app, tmp_path, 'STAT_NO_AP_FOUND', '{"ssid": "elsewhere", "password": "pw"}')
     assert "wifi: could not join 'elsewhere': network not found" in log
-    assert_access_point(app, log)
+    assert_setup_portal(app, log)
 
 
 def test_an_error_while_starting_is_logged_and_the_access_point_page_still_answers(
         runtime, start_app, tmp_path):
     app, log = start_board(
-        start_app, tmp_path, 'radio error', '{"ssid": "home", "password": "secret"}')
+        start_app, tmp_path, 'radio error', '{"ssid": "home", "password": "secret"}',
+        until='open http://192.168.4.1/')
     assert ('error: OSError: Wifi Internal Error: falling back to the access point page'
             in log)
     assert_access_point(app, log)
