@@ -189,7 +189,11 @@ def _check(ssid, password):
 async def _join_form(rq):
     size = rq.headers.get("content-length")
     if size is None or not size.isdigit() or int(size) > _FORM_MAX:
-        rq.return_status(413)  # the server skips its body (up to limits.max_body) or closes
+        # read (up to limits.max_body, else the server closes) in small pieces:
+        # a fragmented heap may have no 1 KB block for the server's own skipping
+        while await rq.r(256):
+            pass
+        rq.return_status(413)
         await _page(rq, "The form was too large (more than %d bytes): send it from this page." % _FORM_MAX)
         return
     try:
