@@ -8,6 +8,7 @@
 import asyncio
 import json
 import sys
+from .http import HttpError
 from .router import _before
 from .server import start, stop, _env, _servers, _state
 
@@ -198,7 +199,9 @@ async def _join_form(rq):
         return
     try:
         form = await rq.decode_postform_data()
-    except Exception:  # noqa: BLE001  an HttpError(400): bad escapes, not UTF-8
+    except HttpError as e:  # 400: bad escapes, not UTF-8 (MemoryError: the server's 503)
+        if e.status != 400:
+            raise
         form = None
     if not isinstance(form, dict):
         rq.return_status(400)
