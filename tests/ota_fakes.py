@@ -8,7 +8,8 @@ in set_boot() the way ESP-IDF's esp_image_verify does (esp_image_format.h):
 magic 0xE9, at most 16 segments that fit in the slot, the chip id of the
 extended header, the XOR checksum (seed 0xEF) in the last byte of a 16-byte
 aligned block after the segments, and the appended SHA-256 of everything
-before it when hash_appended is set. A refused image raises OSError and the
+before it when hash_appended is set (in a process of its own, esp32_verify.py:
+on the board that is C code, outside the Python heap). A refused image raises OSError and the
 boot slot stays as it was. State lives in files of the process's current
 directory (ota_0.bin, ota_1.bin, otadata.txt), so a restarted process is a
 rebooted board: it runs the slot that was set to boot.
@@ -113,7 +114,10 @@ class Partition:
         return 0
 
     def set_boot(self):
-        why = _verify(self.path)
+        # ESP-IDF verifies in C, outside the Python heap: here a process of its own
+        code = os.system('"%%s" esp32_verify.py %%s > verify.txt' %% (sys.executable, self.path))
+        with open("verify.txt") as f:
+            why = None if code == 0 else f.read().strip() or "verifier failed"
         if why:
             log.append("refused: " + why)
             raise OSError(-5379)  # ESP_ERR_OTA_VALIDATE_FAILED
@@ -135,6 +139,19 @@ def _exists(path):
     except OSError:
         return False
 
+
+''' % (SLOT_SIZE, C3)
+
+
+# esp32_verify.py: esp_image_verify() in a process of its own (the stand-in's
+# set_boot runs it): exit status 0 when the image is good, else prints why.
+VERIFY = r'''
+import hashlib
+import sys
+
+SLOT_SIZE = %d
+CHIP = %d
+_MPY = sys.implementation.name == "micropython"
 
 if _MPY:
     import micropython
@@ -211,6 +228,12 @@ def _verify(path):
         if head[23] == 1 and _take(32, hashed=False) != _v[1].digest():
             return "SHA-256 mismatch"
     return None
+
+
+why = _verify(sys.argv[1])
+if why:
+    print(why)
+    sys.exit(1)
 ''' % (SLOT_SIZE, C3)
 
 
@@ -262,3 +285,5 @@ def _xor_all(data):
 def write_standins(directory):
     with open(os.path.join(directory, "esp32.py"), "w") as f:
         f.write(FAKE_ESP32)
+    with open(os.path.join(directory, "esp32_verify.py"), "w") as f:
+        f.write(VERIFY)
