@@ -21,9 +21,16 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed ## create .venv from the pinned requirements
 
-run: venv ## serve the demo (examples/simple.py) on MicroPython at http://127.0.0.1:8000
-	@echo "aiowebserver demo: open http://127.0.0.1:8000/  (Ctrl-C stops it)"
-	@AIOWEBSERVER_HOST=127.0.0.1 AIOWEBSERVER_PORT=8000 MICROPYPATH=$(CURDIR):.frozen $(MPY) examples/simple.py
+EXAMPLE   ?= demo
+HTTP_PORT ?= 8000
+HTTP_HOST ?= 127.0.0.1
+EXAMPLES  := $(filter-out test_my_app,$(basename $(notdir $(wildcard examples/*.py))))
+
+run: venv ## serve an example on MicroPython (default: the demo): make run [EXAMPLE=websocket] [HTTP_PORT=8123]
+	$(if $(wildcard examples/$(EXAMPLE).py),,$(error no example '$(EXAMPLE)': EXAMPLE= one of $(EXAMPLES)))
+	$(if $(shell $(BIN)/python -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('$(HTTP_HOST)', int(sys.argv[1])))" '$(HTTP_PORT)' 2>/dev/null && echo free),,$(error port $(HTTP_PORT) is in use (or not a port): HTTP_PORT= picks another, e.g. make run HTTP_PORT=8123))
+	@echo "examples/$(EXAMPLE).py on MicroPython (Ctrl-C stops it)"
+	@AIOWEBSERVER_HOST=$(HTTP_HOST) AIOWEBSERVER_PORT=$(HTTP_PORT) MICROPYPATH=.frozen:$(CURDIR) $(MPY) examples/$(EXAMPLE).py
 
 browser: ## install Debian's chromium for the browser tests (best effort, needs root)
 	@bash ci/install-browser.sh || true
