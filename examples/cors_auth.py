@@ -5,7 +5,7 @@
 #   POST /api/settings  only with the admin password (curl -u admin:change-me ...)
 #   GET  /admin         a page; the browser asks for the password itself
 #
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/cors_auth.py
+#   make run EXAMPLE=cors_auth    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 #   curl -i http://127.0.0.1:8000/api/status -H 'Origin: http://localhost:8080'
 #   curl -i -u admin:change-me -X POST -d '{"interval": 5}' http://127.0.0.1:8000/api/settings
 #

@@ -1,6 +1,7 @@
 # main.py for a board running the aiowebserver firmware (ESP32-C3 first).
 # `make deploy PORT=... WIFI_SSID=... WIFI_PASSWORD=...` copies this file to
 # the board as main.py, next to wifi.json. Walk-through: docs/on-the-board.md
+# On a PC: make run EXAMPLE=device_main (serves the status page on this machine).
 #
 # 1. Ethernet first where the board has it: an optional "lan" entry in
 #    wifi.json names the PHY and its pins (WT32-ETH01, Olimex ESP32-POE...):

@@ -1,5 +1,5 @@
 # Server-Sent Events: a page that shows the board's numbers live.
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/eventsource.py
+#   make run EXAMPLE=eventsource    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 # then open http://127.0.0.1:8000/ . The browser's EventSource reconnects by
 # itself and sends the last id it saw, so the count goes on where it stopped.
 import asyncio

@@ -1,5 +1,6 @@
 # Forms three ways (GET query, POST urlencoded, POST JSON with fetch()) and a
 # custom 404 page.
+#   make run EXAMPLE=forms_and_404    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 import aiowebserver as web
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Forms</title></head>

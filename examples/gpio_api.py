@@ -7,7 +7,7 @@
 #
 # On a board the pins are machine.Pin outputs; anywhere else (the unix port,
 # CPython) they are simulated, so the API can be tried and tested on a PC:
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/gpio_api.py
+#   make run EXAMPLE=gpio_api    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 #   curl -X PUT -d '{"value": 1}' http://127.0.0.1:8000/api/pins/8
 import json
 import aiowebserver as web

@@ -1,7 +1,7 @@
 # Log in with a form, see a page only when logged in, log out: a session in a
 # signed cookie (web.sessions) and CSRF protection for the forms (web.csrf).
 #
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/login.py
+#   make run EXAMPLE=login    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 #   then open http://127.0.0.1:8000/ and log in as admin / change-me
 #
 # The signing key is made once and kept in session.key, so sessions survive a

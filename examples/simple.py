@@ -1,4 +1,5 @@
-# Simple example with an index page. Run: make run (or micropython simple.py)
+# Simple example with an index page.
+#   make run EXAMPLE=simple    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 import aiowebserver as web
 
 

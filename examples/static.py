@@ -3,7 +3,8 @@
 # .gz companions go out compressed to browsers (decompressed for the others),
 # and ETags make a reload cost a 304. Guide: docs/static.md
 #
-#   micropython examples/static.py [FOLDER]     (or: python3 examples/static.py)
+#   make run EXAMPLE=static    (examples/static/ at http://127.0.0.1:8000/)
+#   MICROPYPATH=.frozen:. .venv/bin/micropython examples/static.py FOLDER    (another folder)
 #   then open http://127.0.0.1:8000/ (port 80 when it may bind it)
 import os
 import sys

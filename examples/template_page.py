@@ -3,6 +3,7 @@
 # next to them (the package `templates`); on a PC this program also compiles
 # what changed when it starts. On a board, copy or freeze the compiled
 # modules (templates/*.py or their .mpy), not the .html files.
+#   make run EXAMPLE=template_page    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 import os
 import sys
 import aiowebserver as web

@@ -5,7 +5,7 @@
 # 1 MB image needs a few KB of RAM, not 1 MB. part.save() writes to
 # NAME.part and renames it at the end: a failed upload leaves no half file.
 #
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/upload.py
+#   make run EXAMPLE=upload    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 #   then open http://127.0.0.1:8000/ (files land in ./uploads, or $UPLOAD_DIR)
 import os
 import aiowebserver as web

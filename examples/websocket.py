@@ -1,5 +1,5 @@
 # WebSocket chat: every message goes to every open page.
-#   AIOWEBSERVER_PORT=8000 MICROPYPATH=.:.frozen .venv/bin/micropython examples/websocket.py
+#   make run EXAMPLE=websocket    (http://127.0.0.1:8000/; HTTP_PORT=8123 for another port)
 # then open http://127.0.0.1:8000/ in two browser tabs and type.
 import json
 import aiowebserver as web

@@ -1,11 +1,17 @@
 """Ctrl-C, `make run` and the demo, as a user meets them: real processes,
 real signals, real `make` invocations and a real browser."""
+import http.client
+import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 
-from helpers import read_response
+import pytest
+
+from helpers import ROOT, free_port, read_response, wait_for_port
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
@@ -116,3 +122,89 @@ def test_ctrl_c_stops_cleanly_idle_mid_request_and_with_live_streams_and_run_for
     assert "run 3 ended" in log and log.count("aiowebserver: stopped") == 3
     assert "Traceback" not in log and "Error" not in log, log
     assert port_is_free(app.port)
+
+
+# ---- make run ----
+
+VENV = os.path.dirname(os.path.dirname(sys.executable))  # the venv running the tests (here and in CI)
+
+
+def make(*args, **kw):
+    """`make run ...` from the repository root, with the tests' venv taken as made."""
+    return subprocess.Popen(
+        ["make", "-s", "-o", os.path.join(VENV, "bin", ".installed"), "VENV=" + VENV] + list(args),
+        cwd=ROOT, stdout=kw.pop("stdout", subprocess.PIPE), stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, **kw)
+
+
+def test_make_run_serves_the_chosen_example_on_the_chosen_port_until_ctrl_c(tmp_path):
+    port = free_port()
+    with open(tmp_path / "make.log", "wb") as log:
+        # its own process group, as a terminal runs it: Ctrl-C reaches make and the server
+        proc = make("run", "EXAMPLE=websocket", "HTTP_PORT=%d" % port, stdout=log, start_new_session=True)
+    try:
+        assert wait_for_port(port, proc), (tmp_path / "make.log").read_text()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/")
+        assert b"<title>aiowebserver: chat</title>" in conn.getresponse().read()
+        conn.close()
+        os.killpg(proc.pid, signal.SIGINT)
+        status = proc.wait(15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    log = (tmp_path / "make.log").read_text()
+    assert status in (0, 130, -signal.SIGINT), log  # -2: make re-raises the SIGINT it got
+    assert "examples/websocket.py on MicroPython" in log and "aiowebserver: stopped" in log, log
+    assert "Traceback" not in log, log
+    assert port_is_free(port)
+
+
+def test_make_run_failures_say_the_cause_and_the_fix_in_one_line():
+    out = make("run", "EXAMPLE=nosuch").communicate(timeout=60)[0].decode()
+    assert out.count("\n") == 1 and "'nosuch'" in out, out
+    listed = out.split("one of ")[1].replace(".  Stop.", "").split()
+    assert "demo" in listed and "websocket" in listed and "static" in listed and "test_my_app" not in listed, out
+    with socket.socket() as busy:  # another server on the port
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        out = make("run", "HTTP_PORT=%d" % port).communicate(timeout=60)[0].decode()
+    assert out.count("\n") == 1 and ("port %d is in use" % port) in out and "HTTP_PORT=" in out, out
+
+
+# ---- the demo ----
+
+@pytest.mark.parametrize("runtime", ["micropython"])  # what `make run` runs
+def test_the_demo_on_a_phone_shows_live_values_a_form_result_json_and_static_files(start_app, browser):
+    app = start_app(os.path.join(ROOT, "examples", "demo.py"))
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    answers, problems = [], []
+    page.on("response", lambda r: answers.append((r.status, r.url)))
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.goto(app.url + "/")
+    # live values: pushed by the server, so they change while the user watches
+    page.wait_for_selector("#state.live", timeout=10000)
+    page.wait_for_function("+document.getElementById('count').textContent >= 1", timeout=10000)
+    first = int(page.text_content("#count"))
+    page.wait_for_function("+document.getElementById('count').textContent > %d" % first, timeout=10000)
+    assert page.text_content("#free").isdigit()  # MicroPython's free heap
+    # the form, answered by the JSON API and shown in the page
+    page.fill("input[name=name]", "Grace")
+    page.click("text=Greet")
+    page.wait_for_function("document.getElementById('greeting').textContent == 'Hello, Grace!'", timeout=10000)
+    page.wait_for_function("document.getElementById('json').textContent.indexOf('Grace') > 0", timeout=10000)
+    shown = json.loads(page.text_content("#json"))
+    assert shown["greeted"] == ["Grace"] and shown["platform"].startswith("micropython")
+    assert page.text_content("#platform") == shown["platform"]
+    # a static file (the logo) and the favicon
+    assert page.evaluate("document.querySelector('img[alt=logo]').naturalWidth") == 120
+    assert page.evaluate("fetch('/favicon.ico').then(r => r.status + ' ' + r.headers.get('content-type'))") \
+        == "200 image/svg+xml"
+    # readable on a phone: nothing wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+    assert answers and all(status < 400 for status, url in answers), answers
+    assert not problems, problems
+    assert "Traceback" not in app.log()
