@@ -47,7 +47,10 @@ def test_simple_ext_loop_serves_beside_a_counting_task_and_ends_cleanly_on_ctrl_
     body = app.request("GET", "/")[2]
     assert body.startswith(b"Hello, world! The counter is at ")
     app.proc.send_signal(signal.SIGINT)
-    assert app.proc.wait(10) == 0
+    try:
+        assert app.proc.wait(10) == 0, app.log()
+    except subprocess.TimeoutExpired:
+        raise AssertionError("still running 10 s after Ctrl-C:\n" + app.log())
     assert "stopped" in app.log() and "Traceback" not in app.log(), app.log()
 
 
