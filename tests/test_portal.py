@@ -145,9 +145,9 @@ def start_setup(start_app, tmp_path, wifi_json=None):
     take about 19 KB of heap beside the template's own compiled source and
     the modules it loads (device, ota...); at 96k the heap keeps 19 KB free
     but in pieces, and a few dozen requests later a 1 KB read can fail.
-    Frozen into firmware, as on the board, the bytecode stays in flash
-    (docs/portal.md has the figures)."""
-    heap = '128k' if start_app.runtime in ('mpy', 'frozen') else None
+    Frozen into firmware, as on the board, the bytecode stays in flash: the
+    frozen runtime keeps its 64k (docs/portal.md has the figures)."""
+    heap = '128k' if start_app.runtime == 'mpy' else None
     shutil.copy(TEMPLATE, str(tmp_path / 'main.py'))
     (tmp_path / 'network.py').write_text(FAKE_NETWORK)
     if wifi_json is not None:
