@@ -6,7 +6,7 @@
 # set up and used the same way, as gc.mem_alloc() growth after gc.collect()
 # on the MicroPython unix port.
 #
-#   python3 bench/feature_heap.py [--pads N]          # the table, .py and .mpy
+#   python3 bench/feature_heap.py [--pads N]          # the table: .py, .mpy, frozen (after `make unix`)
 #   micropython bench/feature_heap.py FEATURE PAD     # one probe (run by the above)
 #
 # The qstr pool grows in steps, so one probe can land on a step: each figure
@@ -135,17 +135,23 @@ else:
 
     tpl = template_dir()
 
+    frozen = os.path.join(root, "firmware", "micropython-unix")  # `make unix`, when built
+
     def probe(path, feature, pad):
-        env = dict(os.environ, MICROPYPATH=path + ":.frozen")
-        where = tpl if path == root else path  # the template's module: .py, or .mpy beside the package
-        out = subprocess.run([binary, "-X", "heapsize=1m", __file__, feature, str(pad), where],
+        # path None: the package frozen into firmware/micropython-unix
+        env = dict(os.environ, MICROPYPATH=(path + ":" if path else "") + ".frozen")
+        where = tpl if path in (root, None) else path  # the template's module: .py, or .mpy beside the package
+        out = subprocess.run([binary if path else frozen, "-X", "heapsize=1m", __file__, feature, str(pad), where],
                              env=env, stdout=subprocess.PIPE, check=True).stdout.decode()
         line = [x for x in out.splitlines() if x.startswith("HEAP")][0].split()
         return [int(x) for x in line[1:4]]
 
     print("| package | import + one route | sessions adds | CSRF adds | a group adds | a template adds |")
     print("|---|---|---|---|---|---|")
-    for label, path in ((".py", root), (".mpy", mpy_dir())):
+    packages = [(".py", root), (".mpy", mpy_dir())]
+    if os.path.exists(frozen):
+        packages.append(("frozen", None))
+    for label, path in packages:
         cost = {}
         for feature in FEATURES:
             runs = [probe(path, feature, 7 * i) for i in range(pads)]
