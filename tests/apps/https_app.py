@@ -37,7 +37,13 @@ async def heap(rq):
     await rq.w("%d %d" % (gc.mem_alloc(), gc.mem_free()) if hasattr(gc, "mem_alloc") else "0 0")
 
 
-if not os.getenv("LITE"):  # LITE: no SSE or WebSocket, to fit a 64k heap with TLS
+if not os.getenv("LITE"):  # LITE: no SSE, WebSocket or sessions, to fit a 64k heap with TLS
+    web.sessions("0123456789abcdef0123456789abcdef")  # its cookie is Secure over HTTPS (rq.scheme)
+
+    @web.route("GET", "/login")
+    async def login(rq):
+        rq.session["user"] = "ann"
+        await rq.w("in")
 
     @web.route_sse("/events")
     async def events(rq):
