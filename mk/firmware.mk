@@ -16,8 +16,8 @@ BOARD_VARIANT ?=
 MICROPY_QEMU_REF := f71a2316eebaeaf95724672f3f56540ecf73c014
 # the upstream variant a variant of ours builds on (QEMU_OTA -> QEMU; OTA: none)
 UPSTREAM_VARIANT := $(patsubst %_OTA,%,$(filter-out OTA,$(BOARD_VARIANT)))
-# OTA variants: two app slots of OTA_SLOT bytes (MicroPython's partitions-4MiB-ota.csv)
-OTA_SLOT := 1572864
+# OTA variants: two app slots of OTA_SLOT bytes (boards/<BOARD>/partitions-ota.csv)
+OTA_SLOT := 1835008
 ifeq ($(UPSTREAM_VARIANT),QEMU)
 MICROPY_REF   ?= $(MICROPY_QEMU_REF)
 else

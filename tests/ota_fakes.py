@@ -18,7 +18,7 @@ import hashlib
 import os
 import struct
 
-SLOT_SIZE = 0x180000  # MicroPython's partitions-4MiB-ota.csv: 1.5 MiB per app slot
+SLOT_SIZE = 0x1C0000  # boards/ESP32_GENERIC_C3/partitions-ota.csv: 1.75 MiB per app slot
 C3 = 5  # esp_chip_id_t of the ESP32-C3
 
 FAKE_ESP32 = r'''

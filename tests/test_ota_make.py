@@ -114,17 +114,32 @@ def test_the_ota_variants_build_two_slots_and_write_the_app_image_too():
     out = dry("firmware", "BOARD_VARIANT=OTA")
     assert '"v1.28.0"' in out and "BOARD_VARIANT=OTA" in out  # ours: no newer MicroPython needed
     assert "mpconfigvariant_OTA.cmake\" ||" not in out.split("idf.py")[-1]  # no upstream OTA variant to look for
-    assert '/micropython.bin" $app' in out and "-app.bin" in out and "1572864-byte app slot" in out
+    assert '/micropython.bin" $app' in out and "-app.bin" in out and "1835008-byte app slot" in out
     out = dry("firmware", "BOARD_VARIANT=QEMU_OTA")
     assert "f71a2316eebaeaf95724672f3f56540ecf73c014" in out and "BOARD_VARIANT=QEMU_OTA" in out
     assert "mpconfigvariant_QEMU.cmake" in out  # it builds on MicroPython's QEMU variant
     assert "-app.bin" not in dry("firmware")  # a plain build: the merged image only
     ota = open(os.path.join(ROOT, "boards", "ESP32_GENERIC_C3", "sdkconfig.ota")).read()
-    for line in ('CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="partitions-4MiB-ota.csv"', "CONFIG_COMPILER_OPTIMIZATION_SIZE=y"):
+    for line in ("CONFIG_PARTITION_TABLE_CUSTOM=y", "CONFIG_COMPILER_OPTIMIZATION_SIZE=y"):
         assert line in ota
     for variant in ("OTA", "QEMU_OTA"):
         text = open(os.path.join(ROOT, "boards", "ESP32_GENERIC_C3", "mpconfigvariant_%s.cmake" % variant)).read()
-        assert "${CMAKE_CURRENT_LIST_DIR}/sdkconfig.ota" in text
+        assert "include(${CMAKE_CURRENT_LIST_DIR}/ota_variant.cmake)" in text
+
+
+def test_the_ota_partition_table_has_two_slots_that_fit_4_mib_with_a_filesystem_after_them():
+    rows = {}
+    for line in open(os.path.join(ROOT, "boards", "ESP32_GENERIC_C3", "partitions-ota.csv")):
+        if line.strip() and not line.startswith("#"):
+            name, kind, sub, offset, size = [f.strip() for f in line.split(",")[:5]]
+            rows[name] = (kind, sub, int(offset, 16), int(size, 16))
+    assert rows["ota_0"] == ("app", "ota_0", 0x10000, SLOT_SIZE) and rows["ota_1"] == ("app", "ota_1", 0x10000 + SLOT_SIZE, SLOT_SIZE)
+    assert rows["otadata"][:2] == ("data", "ota") and rows["nvs"][2] == 0x9000
+    end = max(offset + size for _, _, offset, size in rows.values())
+    assert 4 * 1024 * 1024 - end >= 384 * 1024  # the filesystem MicroPython makes of the rest: 448 KB
+    assert all(offset % 0x10000 == 0 for kind, _, offset, _ in rows.values() if kind == "app")  # app alignment
+    assert make("-n", "firmware", "BOARD_VARIANT=OTA")[1] and "OTA_SLOT := %d" % SLOT_SIZE in open(
+        os.path.join(ROOT, "mk", "firmware.mk")).read()
 
 
 def test_make_flash_never_takes_an_app_image_and_ota_needs_a_host(tmp_path):
@@ -139,7 +154,7 @@ def test_make_flash_never_takes_an_app_image_and_ota_needs_a_host(tmp_path):
     assert "tools/ota_client.py deploy board.local examples/device_main.py=main.py" in out and "mpremote" not in out
 
 
-def test_the_ota_variants_configure_on_micropythons_board_with_its_ota_partition_table(tmp_path):
+def test_the_ota_variants_configure_on_micropythons_board_with_our_partition_table(tmp_path):
     # As test_firmware's board check: the variant files included from the
     # port directory, without ESP-IDF (needs MICROPY_DIR and cmake).
     tree = os.environ.get("MICROPY_DIR")
@@ -150,14 +165,16 @@ def test_the_ota_variants_configure_on_micropythons_board_with_its_ota_partition
     probe = tmp_path / "probe.cmake"
     probe.write_text(BOARD_PROBE)
     port = os.path.join(tree, "ports", "esp32")
-    assert os.path.exists(os.path.join(port, "partitions-4MiB-ota.csv"))
-    table = open(os.path.join(port, "partitions-4MiB-ota.csv")).read()
-    assert "ota_0,    app,  ota_0,   0x10000,  0x180000," in table and "ota_1" in table  # two 1.5 MiB slots
     for variant in ("OTA", "QEMU_OTA"):
         if variant == "QEMU_OTA" and not os.path.exists(os.path.join(port, "boards", "ESP32_GENERIC_C3", "sdkconfig.qemu")):
             continue  # v1.28.0: no QEMU variant to build on
         proc = subprocess.run(["cmake", "-DBD=" + os.path.join(ROOT, "boards", "ESP32_GENERIC_C3"), "-DVARIANT=" + variant,
-                               "-P", str(probe)], cwd=port, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+                               "-DAIOWEBSERVER_OTA_TABLE_DIR=" + str(tmp_path), "-P", str(probe)], cwd=port,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
         assert proc.returncode == 0, proc.stdout.decode()
         defaults = [line for line in proc.stdout.decode().splitlines() if line.startswith("SDKCONFIG_DEFAULTS=")][0]
-        assert defaults.endswith("boards/ESP32_GENERIC_C3/sdkconfig.ota") and "sdkconfig.c3" in defaults, defaults
+        assert defaults.endswith("boards/ESP32_GENERIC_C3/sdkconfig.ota;%s/sdkconfig.ota_table" % tmp_path), defaults
+        assert "sdkconfig.c3" in defaults
+        table = (tmp_path / "sdkconfig.ota_table").read_text()  # the table by its absolute path (ESP-IDF takes it)
+        assert table == 'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="%s"\n' % os.path.join(
+            ROOT, "boards", "ESP32_GENERIC_C3", "partitions-ota.csv")

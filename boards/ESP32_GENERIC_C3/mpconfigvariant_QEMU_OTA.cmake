@@ -4,8 +4,8 @@
 set(SDKCONFIG_DEFAULTS
     ${SDKCONFIG_DEFAULTS}
     boards/ESP32_GENERIC_C3/sdkconfig.qemu
-    ${CMAKE_CURRENT_LIST_DIR}/sdkconfig.ota
 )
+include(${CMAKE_CURRENT_LIST_DIR}/ota_variant.cmake)
 
 list(APPEND MICROPY_DEF_BOARD
     MICROPY_HW_BOARD_NAME="ESP32C3 module with QEMU and OTA"
