@@ -213,6 +213,7 @@ def test_a_group_serves_its_routes_under_its_prefix_with_its_own_hooks_and_error
         ("/apistatus", 200, b"not the group's"),
         ("/status", 200, b"app status"),
         ("/bad", 400, b"app: app value"),
+        ("/mistakes", 200, b"RuntimeError ValueError TypeError"),
     ]
     for path, status, body in cases:
         got = app.request("GET", path)

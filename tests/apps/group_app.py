@@ -31,6 +31,25 @@ async def not_under_api(rq):
     await rq.w("not the group's")
 
 
+# mistakes a program makes when it sets groups up, as the exceptions they raise
+mistakes = []
+for mistake in (
+    lambda: group_api.api.before_request(app_before),  # a hook after mounting
+    lambda: web.mount("api", group_api),  # a prefix without its '/'
+    lambda: web.mount("/x", web),  # a module without a Group
+):
+    try:
+        mistake()
+        mistakes.append("accepted")
+    except Exception as e:  # noqa: BLE001
+        mistakes.append(type(e).__name__)
+
+
+@web.route("GET", "/mistakes")
+async def show_mistakes(rq):
+    await rq.w(" ".join(mistakes))
+
+
 @web.errorhandler(404)
 async def app_not_found(rq):
     await rq.w("app 404")
