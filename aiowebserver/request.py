@@ -332,8 +332,9 @@ class Request:
         if self._close:
             parts.append(b"Connection: close\r\n")
         parts.append(b"\r\n")
-        self._started = True
-        return b"".join(parts)
+        head = b"".join(parts)
+        self._started = True  # (not before: out of heap here, nothing went out)
+        return head
 
     def _nobody(self):
         s = self._status

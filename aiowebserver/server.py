@@ -465,16 +465,6 @@ async def start(host=None, port=None, ssl=None):
         env = _env("AIOWEBSERVER_PORT")
         port = int(env) if env else [80, 8000]
     ports = port if isinstance(port, (list, tuple)) else [port]
-    if _MPY and not _pool:
-        # The first connection's request object (1 KB head buffer, 1 KB of
-        # attributes on a 64-bit port), made now, right after a collection:
-        # after the first requests a small heap may have no piece that big
-        # left, and with no connection to wait for, every newcomer got a 503.
-        gc.collect()
-        try:
-            _pool.append(Request(bytearray(limits.buffer_size), limits))
-        except MemoryError:
-            pass
     err = None
     for p in ports:
         try:
