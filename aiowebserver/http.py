@@ -6,8 +6,6 @@ except ImportError:
     const = lambda x: x  # noqa: E731
 
 _MAX_HEADERS = const(32)
-# exact path -> its own body limit instead of limits.max_body (route(..., max_body=N))
-max_bodies = {}
 
 
 class HttpError(Exception):

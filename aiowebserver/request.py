@@ -1,7 +1,7 @@
 # The `rq` object handlers see. One per connection, reset for every request,
 # and pooled for the next connection: serving allocates no request object.
 import sys
-from .http import HttpError, status_line, find_head_end, parse_head, content_length, max_bodies
+from .http import HttpError, status_line, find_head_end, parse_head, content_length
 from time import time, gmtime
 try:
     from time import ticks_ms, ticks_add, ticks_diff
@@ -17,6 +17,9 @@ _MPY = sys.implementation.name == "micropython"
 _SMALL = const(1024)  # below this, a chunk's frame and data go out in one write
 _HTML = b"Content-Type: text/html; charset=utf-8\r\n"
 _NO_PARAMS = {}
+# exact path -> its own body limit instead of limits.max_body (route(..., max_body=N));
+# here, not in router: `import aiowebserver` + routes stays as small as it was
+max_bodies = {}
 # rq methods that live in other modules, loaded on first use: rq.NAME is
 # function NAME(rq, ...) of aiowebserver.MODULE; if the module has a function
 # get_NAME(rq), rq.NAME is its value instead.

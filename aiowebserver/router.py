@@ -50,7 +50,7 @@ def errorhandler(key):
 def route(method, path, wildcard=False, max_body=None):
     method = method.upper()
     if max_body is not None:  # this path's own body limit (an exact path)
-        from .http import max_bodies
+        from .request import max_bodies
 
         max_bodies[path] = max_body
 

@@ -120,7 +120,9 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
     assert app.proc.wait(10) == 0
     app, log = boot_again(start_app, tmp_path, "ota_1")
     assert "STA connect('Other', 'password2')" in log
-    assert json.loads(app.request("GET", "/device/status.json")[2])["slot"] == "ota_1"
+    info = json.loads(app.request("GET", "/device/status.json")[2])
+    # the new app, named by its app description (the first bytes of its ELF's SHA-256)
+    assert info["slot"] == "ota_1" and info["firmware"] == "aiowebserver 0.1.0, app " + hashlib.sha256(b"elf1").hexdigest()[:8]
 
     # a new app that never gets to serve (it dies at start) is rolled back at the reset after
     status, _, body = app.request("POST", "/device/firmware?restart=0", body=app_image(300_000, seed=5), headers=auth())
