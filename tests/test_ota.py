@@ -68,7 +68,7 @@ def test_an_update_is_written_verified_and_switched_only_when_whole_and_right(st
     image = app_image(IMAGE_SIZE)
 
     # not an image, another chip, a merged image: refused at the first block
-    status, body = upload(app, os.urandom(100_000))
+    status, body = upload(app, b"PK\x03\x04" + os.urandom(100_000))  # a zip, say: no 0xE9 magic byte
     assert status == 400 and "not an ESP32 app image" in body, body
     status, body = upload(app, app_image(50_000, chip=9))  # an ESP32-S3 image
     assert status == 400 and "another chip (chip id 9, this board has 5)" in body, body
