@@ -9,10 +9,16 @@ import time
 import aiowebserver as web
 
 PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<html><head><meta charset="utf-8">
 <title>aiowebserver: live events</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <style>
-body{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em}
+/* the examples' shared light style: each example carries this copy */
+body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:0 auto;padding:.5em 1em;color:#223;background:#f4f6f8}
+h1{font-size:1.4em;margin:.4em 0}a{color:#145aa0}
+code,pre{font:.9em ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:.1em .3em}
+input,button{font:inherit;padding:.35em .6em;border:1px solid #b8c0cc;border-radius:6px}
+button{background:#145aa0;color:#fff;border-color:#145aa0;cursor:pointer}
 #state{display:inline-block;padding:.2em .6em;border-radius:1em;background:#eee}
 #state.live{background:#cfc}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.2em .5em;border-bottom:1px solid #ddd}

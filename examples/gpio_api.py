@@ -96,8 +96,17 @@ async def not_found(rq):
 
 
 PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>GPIO</title></head><body><h1>GPIO</h1><div id="pins">loading...</div>
+<html><head><meta charset="utf-8">
+<title>GPIO</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
+<style>
+/* the examples' shared light style: each example carries this copy */
+body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:0 auto;padding:.5em 1em;color:#223;background:#f4f6f8}
+h1{font-size:1.4em;margin:.4em 0}a{color:#145aa0}
+code,pre{font:.9em ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:.1em .3em}
+input,button{font:inherit;padding:.35em .6em;border:1px solid #b8c0cc;border-radius:6px}
+button{background:#145aa0;color:#fff;border-color:#145aa0;cursor:pointer}
+</style></head><body><h1>GPIO</h1><div id="pins">loading...</div>
 <script>
 async function load() {
   const pins = (await (await fetch('/api/pins')).json()).pins;

@@ -27,7 +27,16 @@ def secret_key():
 web.sessions(secret_key(), max_age=3600)  # a login lasts an hour after the last change
 web.csrf()  # forms posted from other sites get 403
 
-PAGE = "<!doctype html><meta charset=utf-8><title>%s</title><h1>%s</h1>%s"
+# the examples' shared light style
+STYLE = (
+    '<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">'
+    "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:0 auto;padding:.5em 1em;"
+    "color:#223;background:#f4f6f8}h1{font-size:1.4em;margin:.4em 0}a{color:#145aa0}"
+    "code,pre{font:.9em ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:.1em .3em}"
+    "input,button{font:inherit;padding:.35em .6em;border:1px solid #b8c0cc;border-radius:6px}"
+    "button{background:#145aa0;color:#fff;border-color:#145aa0;cursor:pointer}</style>"
+)
+PAGE = "<!doctype html><meta charset=utf-8><title>%s</title>" + STYLE + "<h1>%s</h1>%s"
 FORM = (
     '<form method=post action=/login><p>%s<p><label>Name <input name=user autofocus></label>'
     "<p><label>Password <input name=password type=password></label>"

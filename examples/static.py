@@ -19,6 +19,15 @@ def _default_folder():
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else _default_folder()
 _DIR = 0x4000
+# the examples' shared light style
+STYLE = (
+    '<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">'
+    "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:0 auto;padding:.5em 1em;"
+    "color:#223;background:#f4f6f8}h1{font-size:1.4em;margin:.4em 0}a{color:#145aa0}"
+    "code,pre{font:.9em ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:.1em .3em}"
+    "input,button{font:inherit;padding:.35em .6em;border:1px solid #b8c0cc;border-radius:6px}"
+    "button{background:#145aa0;color:#fff;border-color:#145aa0;cursor:pointer}</style>"
+)
 
 
 def _escape(s):
@@ -60,10 +69,9 @@ def _folder(path):
 async def _listing(rq, path, folder):
     rq.header("Cache-Control", "no-cache")
     await rq.w(
-        "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-        "<title>Index of %s</title><style>body{font-family:sans-serif;margin:2em}"
-        "td{padding:.2em 1em .2em 0}td.n{text-align:right}</style>"
-        "<h1>Index of %s</h1><table>" % (_escape(path), _escape(path)),
+        "<!doctype html><meta charset=utf-8><title>Index of %s</title>%s"
+        "<style>td{padding:.2em 1em .2em 0}td.n{text-align:right}</style>"
+        "<h1>Index of %s</h1><table>" % (_escape(path), STYLE, _escape(path)),
         drain=False,
     )
     if path != "/":

@@ -66,8 +66,17 @@ async def too_large(rq):
 
 
 PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Upload</title></head><body>
+<html><head><meta charset="utf-8">
+<title>Upload</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
+<style>
+/* the examples' shared light style: each example carries this copy */
+body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:0 auto;padding:.5em 1em;color:#223;background:#f4f6f8}
+h1{font-size:1.4em;margin:.4em 0}a{color:#145aa0}
+code,pre{font:.9em ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:.1em .3em}
+input,button{font:inherit;padding:.35em .6em;border:1px solid #b8c0cc;border-radius:6px}
+button{background:#145aa0;color:#fff;border-color:#145aa0;cursor:pointer}
+</style></head><body>
 <h1>Upload a file</h1>
 <form id="form"><input type="file" name="file" id="file"> <button>Upload</button></form>
 <progress id="bar" max="100" value="0"></progress> <span id="pct">0%</span>
