@@ -168,7 +168,8 @@ def safe_name(name):
 def confirm():
     # Once the app serves: ota.confirm() on a board with OTA slots (the
     # bootloader keeps this firmware); returns the running slot, or None where
-    # there is nothing to confirm (no esp32.Partition: ota is not even loaded).
+    # there is nothing to confirm (no esp32.Partition: ota is not even loaded;
+    # no OTA slots: ESP-IDF finds no otadata partition).
     try:
         import esp32
 
@@ -177,8 +178,8 @@ def confirm():
         return None
     from . import ota
 
-    ota.confirm()
-    return ota.running()
+    # an image without OTA slots (the QEMU image, a plain firmware) has nothing to confirm
+    return ota.running() if ota.confirm() else None
 
 
 # ---- status ----

@@ -15,6 +15,7 @@ _MPY = sys.implementation.name == "micropython"
 BLOCK = const(4096)  # flash erase sector: one writeblocks() per block
 _MAGIC = const(0xE9)  # first byte of an ESP image
 _HEAD = const(36)  # image header (24) + first segment header (8) + app description magic (4)
+_NOT_FOUND = const(-261)  # ESP_ERR_NOT_FOUND: no otadata partition (an image without OTA slots)
 _APP_MAGIC = b"\x32\x54\xcd\xab"  # esp_app_desc_t.magic_word: where an app's first segment begins
 # esp_chip_id_t of the image's extended header, by the chip name MicroPython reports
 _CHIPS = " ESP32=0 ESP32S2=2 ESP32C3=5 ESP32S3=9 ESP32C2=12 ESP32C6=13 ESP32H2=16 ESP32P4=18 "
@@ -50,7 +51,15 @@ _buf = bytearray(BLOCK)
 
 def confirm():
     # The running app works: the bootloader will not roll it back at the next reset.
-    _esp32().Partition.mark_app_valid_cancel_rollback()
+    # True when confirmed; False on an image without OTA slots (no otadata
+    # partition, e.g. the QEMU image's factory app): there is nothing to roll back.
+    try:
+        _esp32().Partition.mark_app_valid_cancel_rollback()
+    except OSError as e:
+        if e.args[0] != _NOT_FOUND:
+            raise
+        return False
+    return True
 
 
 def running():

@@ -173,6 +173,35 @@ def test_ota_on_a_port_without_esp32_says_so(tmp_path):
     assert out.split("\n")[:2] == ["False", "ota: this port has no esp32.Partition: OTA updates need an ESP32 board"], out
 
 
+def test_confirm_on_an_image_without_ota_slots_is_a_no_op(tmp_path):
+    # The QEMU image (and any firmware without OTA slots) has no otadata partition:
+    # ESP-IDF's esp_ota_mark_app_valid_cancel_rollback() returns ESP_ERR_NOT_FOUND,
+    # MicroPython raises OSError(-261). The device template calls device.confirm()
+    # once it serves; that must not stop the server. Other errors still raise.
+    (tmp_path / "esp32.py").write_text(
+        "ERR = [-261]\n"
+        "class Partition:\n"
+        "    RUNNING = 0\n"
+        "    def __init__(self, which):\n"
+        "        pass\n"
+        "    def info(self):\n"
+        "        return (0, 0, 0x10000, 0x1f0000, 'factory', False)\n"
+        "    @staticmethod\n"
+        "    def mark_app_valid_cancel_rollback():\n"
+        "        raise OSError(ERR[0], 'ESP_ERR_NOT_FOUND')\n")
+    code = (
+        "import esp32\n"
+        "from aiowebserver import ota, device\n"
+        "print(ota.confirm(), device.confirm())\n"
+        "esp32.ERR[0] = -5379\n"
+        "try:\n ota.confirm()\nexcept OSError as e:\n print('raised', e.args[0])\n"
+    )
+    out = subprocess.run([MICROPYTHON, "-c", code], cwd=str(tmp_path),
+                         env=dict(os.environ, MICROPYPATH=str(tmp_path) + os.pathsep + ROOT),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20).stdout.decode()
+    assert out.split("\n")[:2] == ["False None", "raised -5379"], out
+
+
 def test_a_bootloader_image_is_recognised_by_its_first_segment():
     from aiowebserver import ota  # noqa: E402  (CPython: the checks are pure functions)
     from aiowebserver.http import HttpError
