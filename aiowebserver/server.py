@@ -316,6 +316,9 @@ async def _listen(sock, ssl=None):
                 await ready.readinto(one)
             except OSError:
                 pass
+            if rq is None and _state["waiting"] >= limits.max_waiting and len(_conns) >= limits.max_connections:
+                conn = sock.accept()[0]
+                raise MemoryError  # the waiting room is full: its 503 needs no heap
             if rq is None:
                 rq = await _take_slot()
             conn, peer = sock.accept()
