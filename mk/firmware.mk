@@ -181,7 +181,10 @@ ifneq ($(FREEZE_MAIN),)
 	@test -f "$(FREEZE_MAIN)" || { echo "error: FREEZE_MAIN=$(FREEZE_MAIN) not found"; exit 1; }
 	@mkdir -p $(FW_LOG_DIR)/freeze-main && cp "$(FREEZE_MAIN)" $(FW_LOG_DIR)/freeze-main/main.py
 endif
-	$(call fw_run,firmware-$(FW_NAME),building $(FW_NAME) with ESP-IDF,$(if $(FREEZE_MAIN),AIOWEBSERVER_FREEZE_MAIN=$(CURDIR)/$(FW_LOG_DIR)/freeze-main/main.py) $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" $(if $(BOARD_VARIANT),BOARD_VARIANT=$(BOARD_VARIANT)) BUILD=$(ESP32_BUILD))
+	@# MICROPY_MPYCROSS (exported by make to idf.py): the mpy-cross just built; without
+	@# it the port's cmake makes mpy-cross again from inside ninja, in a sub-make that
+	@# inherits BUILD=<this build> and writes its genhdr there (makemoduledefs.py AssertionError)
+	$(call fw_run,firmware-$(FW_NAME),building $(FW_NAME) with ESP-IDF,$(if $(FREEZE_MAIN),AIOWEBSERVER_FREEZE_MAIN=$(CURDIR)/$(FW_LOG_DIR)/freeze-main/main.py) $(SUBMAKE) -C "$(MPY_TREE)/ports/esp32" BOARD_DIR="$(CURDIR)/boards/$(BOARD)" $(if $(BOARD_VARIANT),BOARD_VARIANT=$(BOARD_VARIANT)) BUILD=$(ESP32_BUILD) MICROPY_MPYCROSS="$(MPY_TREE)/mpy-cross/build/mpy-cross")
 	@mkdir -p firmware
 	@out=firmware/$(FW_NAME)-aiowebserver-$(AIOWEBSERVER_VERSION)-micropython-$(MPY_VERSION).bin; \
 	  cp "$(ESP32_BUILD)/firmware.bin" $$out && \

@@ -412,7 +412,10 @@ def test_firmware_dry_run_builds_our_board_on_micropython_and_names_the_image(tm
     assert "idf.py --version" in out
     assert "v5.5.1" in out
     assert 'make -C "%s/mpy-cross"' % fake in out
+    # the port's cmake uses that mpy-cross: built again inside ninja it would
+    # inherit BUILD=<the esp32 build> and write its headers there
     build = command_line(out, "env -u MAKEFLAGS", "ports/esp32", ">build/firmware-")
+    assert "MICROPY_MPYCROSS=%s/mpy-cross/build/mpy-cross" % fake in build
     assert "BOARD_DIR=" + os.path.join(ROOT, "boards", "ESP32_GENERIC_C3") in build
     assert [w for w in build if w.startswith("BUILD=")][0].startswith(
         "BUILD=" + os.path.join(ROOT, "build", "esp32-ESP32_GENERIC_C3-"))
