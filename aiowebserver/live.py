@@ -8,7 +8,16 @@
 import gc
 from .router import route
 
-_ROOM = 32768
+try:
+    from micropython import const
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+
+_ROOM = const(32768)
+_KEEPALIVE = const(15)  # SSE: seconds of silence before a `: ping` comment is sent
+_MAX_MESSAGE = const(4096)  # WebSocket: default size limit of a received message (bytes) -> 1009
+_PING_INTERVAL = const(20)  # WebSocket: default seconds between server pings (0: none)
+_PING_TIMEOUT = const(10)  # WebSocket: seconds without any byte from the peer after a ping -> closed
 
 
 def _load(name):
@@ -20,7 +29,7 @@ def _load(name):
     __import__("aiowebserver." + name)
 
 
-def route_sse(path, keepalive=15):
+def route_sse(path, keepalive=_KEEPALIVE):
     # GET route whose `async def handler(rq)` runs once the response is an
     # event stream; returning ends the stream. keepalive: seconds (0: none).
     _load("sse")
@@ -37,7 +46,7 @@ def route_sse(path, keepalive=15):
     return register
 
 
-def route_ws(path, protocols=None, max_message=4096, ping_interval=20, ping_timeout=10):
+def route_ws(path, protocols=None, max_message=_MAX_MESSAGE, ping_interval=_PING_INTERVAL, ping_timeout=_PING_TIMEOUT):
     # GET route upgraded to a WebSocket; `async def handler(rq, evt)`.
     # protocols: subprotocols in order of preference (the first the client
     # offers wins), or a function(offered list) -> name or None.

@@ -7,13 +7,7 @@ try:
 except ImportError:
     from .clock import ticks_ms, ticks_add, ticks_diff
 
-try:
-    from micropython import const
-except ImportError:
-    const = lambda x: x  # noqa: E731
-
 _MPY = hasattr(asyncio.StreamReader, "readinto")
-KEEPALIVE = const(15)  # seconds of silence before a `: ping` comment is sent (live.route_sse)
 _PING = b": ping\n\n"
 
 

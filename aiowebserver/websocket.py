@@ -27,9 +27,6 @@ _XOR = const(256)  # bytes unmasked per big-int XOR (a multiple of 4)
 _SMALL = const(1024)  # below this a frame's header and payload go out in one write
 _SLICE = const(4096)  # bigger payloads are written this much at a time
 
-MAX_MESSAGE = const(4096)  # (live.route_ws) default size limit of a received message (bytes) -> 1009
-PING_INTERVAL = const(20)  # default seconds between server pings (0: none)
-PING_TIMEOUT = const(10)  # seconds without any byte from the peer after a ping -> closed
 CLOSE_TIMEOUT = const(2)  # seconds to wait for the peer's answer to our close frame
 
 _OPEN = {"type": "open"}
