@@ -221,13 +221,14 @@ def status():
     impl = sys.implementation
     info["micropython"] = "%d.%d.%d" % impl.version[:3] if impl.name == "micropython" else None
     info["firmware"] = firmware()
-    info["slot"] = None
+    info["slot"] = info["slot_state"] = None
     info["rssi"] = None
     try:
         from . import ota
 
         if ota.supported():
             info["slot"] = ota.running()
+            info["slot_state"] = ota.state()
     except Exception:  # noqa: BLE001
         pass
     try:

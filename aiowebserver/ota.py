@@ -68,6 +68,40 @@ def running():
     return p(p.RUNNING).info()[4]
 
 
+# esp_ota_img_states_t, in order (0xFFFFFFFF, ESP_OTA_IMG_UNDEFINED: "undefined")
+_STATES = ("new", "pending_verify", "valid", "invalid", "aborted")
+
+
+def state():
+    # The running app's state in the otadata partition, read as ESP-IDF's
+    # esp_ota_get_state_partition() does: 'valid' (confirmed, or the app
+    # flashed over USB), 'pending_verify' (a new app not confirmed yet: the
+    # bootloader rolls it back at the next reset), ...; None when otadata has
+    # no entry for it (a factory app, an image without OTA slots).
+    p = _esp32().Partition
+    found = p.find(p.TYPE_DATA, label="otadata")
+    slot = p(p.RUNNING).info()[1] - 16  # ESP_PARTITION_SUBTYPE_APP_OTA_0 = 16
+    if not found or not 0 <= slot < 16:
+        return None
+    count = 0  # app slots: an entry's sequence number picks one of them
+    for app in p.find(p.TYPE_APP):
+        if 16 <= app.info()[1] < 32:
+            count += 1
+    from binascii import crc32
+
+    entry = bytearray(32)  # esp_ota_select_entry_t at the start of each of otadata's two sectors
+    for sector in (0, 1):
+        found[0].readblocks(sector, entry)
+        seq = int.from_bytes(entry[0:4], "little")
+        if seq == 0xFFFFFFFF or not count or (seq - 1) % count != slot:
+            continue
+        if crc32(entry[0:4], 0xFFFFFFFF) != int.from_bytes(entry[28:32], "little"):
+            continue  # a torn write: ESP-IDF ignores this entry too
+        n = int.from_bytes(entry[24:28], "little")
+        return _STATES[n] if n < len(_STATES) else "undefined"
+    return None
+
+
 def chip_id(machine=None):
     # esp_chip_id_t of this board ("... with ESP32C3" -> 5), or None when unknown.
     if CHIP is not None:

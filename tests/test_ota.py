@@ -202,6 +202,62 @@ def test_confirm_on_an_image_without_ota_slots_is_a_no_op(tmp_path):
     assert out.split("\n")[:2] == ["False None", "raised -5379"], out
 
 
+def otadata_entry(seq, state, crc=None):
+    """esp_ota_select_entry_t as ESP-IDF writes it at the start of an otadata sector."""
+    import zlib
+
+    raw = struct.pack("<I", seq)
+    crc = zlib.crc32(raw, 0xFFFFFFFF) if crc is None else crc  # esp_rom_crc32_le(UINT32_MAX, &seq, 4)
+    return raw + b"\xff" * 20 + struct.pack("<II", state, crc)
+
+
+def test_the_running_apps_state_is_read_from_otadata_as_esp_idf_does(tmp_path):
+    # The entries the emulated C3 (ci/qemu-ota-test.sh) held after its second
+    # update: ota_0 (seq 3) new and unconfirmed, ota_1 (seq 2) confirmed; then
+    # the reset that rolled ota_0 back (aborted). A torn entry (bad CRC) is
+    # ignored, as ESP-IDF does; an erased otadata (a board flashed over USB
+    # before ESP-IDF wrote it) has no entry.
+    assert otadata_entry(3, 1)[28:] == bytes.fromhex("11504aed")  # as read from the emulator's flash
+    (tmp_path / "esp32.py").write_text(
+        "SECTORS = [b'', b'']\n"
+        "RUN = ['ota_0']\n"
+        "class Partition:\n"
+        "    RUNNING = 1\n"
+        "    TYPE_APP = 0\n"
+        "    TYPE_DATA = 1\n"
+        "    def __init__(self, label):\n"
+        "        self.label = RUN[0] if label == 1 else label\n"
+        "    def info(self):\n"
+        "        sub = {'ota_0': 16, 'ota_1': 17, 'factory': 0}.get(self.label, 0)\n"
+        "        return (0, sub, 0, 0x1c0000, self.label, False)\n"
+        "    @staticmethod\n"
+        "    def find(type, label=None):\n"
+        "        if type == Partition.TYPE_APP:\n"
+        "            return [Partition('ota_0'), Partition('ota_1')]\n"
+        "        return [Partition('otadata')] if label == 'otadata' else []\n"
+        "    def readblocks(self, block, buf):\n"
+        "        buf[:] = SECTORS[block][:len(buf)]\n")
+    sectors = [
+        ("pending", otadata_entry(3, 1), otadata_entry(2, 2)),
+        ("aborted", otadata_entry(3, 4), otadata_entry(2, 2)),
+        ("torn", otadata_entry(3, 1, crc=0x12345678), otadata_entry(2, 2)),
+        ("erased", b"\xff" * 32, b"\xff" * 32),
+    ]
+    code = "import esp32\nfrom aiowebserver import ota\n"
+    for name, first, second in sectors:
+        code += "esp32.SECTORS[:] = [%r, %r]\n" % (first, second)
+        code += "for slot in ('ota_0', 'ota_1', 'factory'):\n esp32.RUN[0] = slot\n print(%r, slot, ota.state())\n" % name
+    out = subprocess.run([MICROPYTHON, "-c", code], cwd=str(tmp_path),
+                         env=dict(os.environ, MICROPYPATH=str(tmp_path) + os.pathsep + ROOT),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20).stdout.decode()
+    assert out.split() == [
+        "pending", "ota_0", "pending_verify", "pending", "ota_1", "valid", "pending", "factory", "None",
+        "aborted", "ota_0", "aborted", "aborted", "ota_1", "valid", "aborted", "factory", "None",
+        "torn", "ota_0", "None", "torn", "ota_1", "valid", "torn", "factory", "None",
+        "erased", "ota_0", "None", "erased", "ota_1", "None", "erased", "factory", "None",
+    ], out
+
+
 def test_a_bootloader_image_is_recognised_by_its_first_segment():
     from aiowebserver import ota  # noqa: E402  (CPython: the checks are pure functions)
     from aiowebserver.http import HttpError
