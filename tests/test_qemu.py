@@ -8,7 +8,10 @@
     QEMU and checks it end to end. It needs QEMU_IMAGE (the image) and QEMU
     (a qemu-system-riscv32 with the esp32c3 machine); without them it is
     skipped (the GitHub workflow's qemu job runs it in Espressif's container).
-    The script's own checks of its arguments run everywhere.
+    `ci/qemu-ota-test.sh IMAGE` updates a BOARD_VARIANT=QEMU_OTA image over
+    HTTP with make ota and rolls back an app that never confirms; it needs
+    QEMU_OTA_IMAGE (the merged image, its -app.bin beside it) and QEMU.
+    The scripts' own checks of their arguments run everywhere.
 """
 import os
 import subprocess
@@ -18,6 +21,7 @@ import pytest
 from helpers import MICROPYTHON, ROOT
 
 SCRIPT = os.path.join(ROOT, "ci", "qemu-test.sh")
+OTA_SCRIPT = os.path.join(ROOT, "ci", "qemu-ota-test.sh")
 SKIPPED = 77  # qemu-test.sh: no QEMU or no image (automake's "skipped")
 
 AS_ESP32 = """\
@@ -67,10 +71,10 @@ def test_on_the_esp32_port_the_default_limits_fit_under_its_sockets(pretend, tmp
         assert (served, waiting) == (10, 16)
 
 
-def run_script(*args, env=None, timeout=60):
+def run_script(*args, env=None, timeout=60, script=SCRIPT):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run(["bash", SCRIPT, *args], cwd=ROOT, env=full_env,
+    proc = subprocess.run(["bash", script, *args], cwd=ROOT, env=full_env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     return proc.returncode, proc.stdout.decode("utf-8", "replace")
 
@@ -93,6 +97,15 @@ def test_the_qemu_script_skips_with_one_line_without_qemu_or_image(tmp_path):
     assert status == SKIPPED and "has no esp32c3 machine" in out and len(out.strip().splitlines()) == 1, out
     status, out = run_script()
     assert status == 2 and out.startswith("usage: ci/qemu-test.sh IMAGE"), out
+    # the OTA check: the same, and it needs the app image beside the merged one
+    status, out = run_script(str(image), env={"QEMU": str(fake)}, script=OTA_SCRIPT)
+    assert status == SKIPPED and out.strip().splitlines() == [
+        "SKIP: no image %s (make firmware BOARD=ESP32_GENERIC_C3 BOARD_VARIANT=QEMU_OTA)" % (tmp_path / "image-app.bin")], out
+    (tmp_path / "image-app.bin").write_bytes(b"\xe9" + bytes(1023))
+    status, out = run_script(str(image), env={"QEMU": str(fake)}, script=OTA_SCRIPT)
+    assert status == SKIPPED and "has no esp32c3 machine" in out and len(out.strip().splitlines()) == 1, out
+    status, out = run_script(script=OTA_SCRIPT)
+    assert status == 2 and out.startswith("usage: ci/qemu-ota-test.sh IMAGE [APP]"), out
 
 
 def test_the_qemu_image_boots_serves_and_passes_every_check():
@@ -107,6 +120,24 @@ def test_the_qemu_image_boots_serves_and_passes_every_check():
     assert status == 0, out
     last = out.strip().splitlines()[-1]
     assert last.startswith("qemu-test: pass"), out
+
+
+def test_the_qemu_ota_image_is_updated_over_http_and_an_unconfirmed_app_rolled_back():
+    image, qemu = os.environ.get("QEMU_OTA_IMAGE"), os.environ.get("QEMU")
+    if not image or not qemu:
+        pytest.skip("no emulator here: set QEMU (Espressif's qemu-system-riscv32) and QEMU_OTA_IMAGE "
+                    "(make firmware BOARD_VARIANT=QEMU_OTA: the merged image, its -app.bin beside it) "
+                    "to update it over HTTP and roll it back; the workflow's qemu job does")
+    status, out = run_script(image, timeout=900, script=OTA_SCRIPT)
+    if status == SKIPPED:
+        pytest.skip(out.strip())
+    print(out)
+    assert status == 0, out
+    steps = [line.split(":")[0] for line in out.splitlines() if line[:5] in ("ok   ", "FAIL ")]
+    for step in ("ok   1 fresh flash", "ok   2 make ota", "ok   2b refused uploads", "ok   3b make ota again",
+                 "ok   3c the bootloader rolled back"):
+        assert step in steps, out
+    assert out.strip().splitlines()[-1].startswith("qemu-ota-test: pass"), out
 
 
 def test_the_c3_table_is_rewritten_between_its_markers_only(tmp_path):
