@@ -162,7 +162,8 @@ def describe(info):
     if info.get("micropython"):
         parts.append("MicroPython " + info["micropython"])
     if info.get("slot"):
-        parts.append("slot " + info["slot"])
+        state = info.get("slot_state")  # 'pending_verify': not confirmed yet, rolled back at the next reset
+        parts.append("slot " + info["slot"] + (" (%s)" % state if state and state != "valid" else ""))
     return ", ".join(parts)
 
 
