@@ -29,6 +29,7 @@ set -u
 cd "$(dirname "$0")/.."
 [ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: ci/qemu-ota-test.sh IMAGE [APP]   (IMAGE: make firmware BOARD_VARIANT=QEMU_OTA; env QEMU=qemu-system-riscv32 with the esp32c3 machine)"; exit 2; }
 IMAGE=$1
+case $IMAGE in *-app.bin) echo "usage: $IMAGE is the app image: give the merged image (its -app.bin is taken from beside it)"; exit 2;; esac
 APP=${2:-${1%.bin}-app.bin}
 NAME=qemu-ota-test
 VARIANT=QEMU_OTA
@@ -39,6 +40,11 @@ OTA_MAKE=(make --no-print-directory VENV="$VENV" MPREMOTE="$MPREMOTE" ADMIN_PASS
 HOST=127.0.0.1:$HTTP_PORT
 # check MODE STEP ...: one line from ci/qemu_ota_check.py
 check() { timeout "$(at_most 600)" "$PYTHON" ci/qemu_ota_check.py "$@" || fail_end "$2"; }
+
+"$PYTHON" -c 'import sys; sys.path.insert(0, "ci"); import qemu_ota_check as q
+t = q.partitions(open(sys.argv[1], "rb").read(0x9000))
+sys.exit(not {"ota_0", "ota_1", "otadata"} <= set(t))' "$IMAGE" \
+    || fail "$IMAGE has no ota_0, ota_1 and otadata partitions at 0x8000: not a merged QEMU_OTA image"
 
 # 1. fresh flash, the template with an admin password, running from ota_0
 qemu_boot
@@ -74,8 +80,9 @@ echo "ok   make ota: $(tail -n 1 "$WORK/ota2.log")"
 check expect "3b make ota again: ota_0 boots, pending verify (never confirmed)" "$HTTP_PORT" "$WORK/flash.bin" ota_0 pending_verify
 check restart "3c a reset without confirming" "$HTTP_PORT"
 check expect "3c the bootloader rolled back: ota_1 runs again" "$HTTP_PORT" "$WORK/flash.bin" ota_1 valid
-entries=$("$PYTHON" -c 'import sys; sys.path.insert(0, "ci"); import qemu_ota_check as q; e, _ = q.otadata(sys.argv[1]); print(q.slot_state(e, "ota_0"))' "$WORK/flash.bin")
-[ "$entries" = aborted ] || fail "3c otadata gives ota_0 $entries, want aborted"
+state=$("$PYTHON" -c 'import sys; sys.path.insert(0, "ci"); import qemu_ota_check as q
+e, _ = q.otadata(sys.argv[1]); print(q.slot_state(e, "ota_0"))' "$WORK/flash.bin")
+[ "$state" = aborted ] || fail "3c otadata gives ota_0 $state, want aborted"
 echo "ok   3c otadata marks ota_0 aborted"
 
 resets=$(grep -c 'RTC_SW_CPU_RST' "$WORK/serial.log")

@@ -106,6 +106,17 @@ def test_the_qemu_script_skips_with_one_line_without_qemu_or_image(tmp_path):
     assert status == SKIPPED and "has no esp32c3 machine" in out and len(out.strip().splitlines()) == 1, out
     status, out = run_script(script=OTA_SCRIPT)
     assert status == 2 and out.startswith("usage: ci/qemu-ota-test.sh IMAGE [APP]"), out
+    status, out = run_script(str(tmp_path / "image-app.bin"), script=OTA_SCRIPT)
+    assert status == 2 and "is the app image: give the merged image" in out, out
+    # an image without OTA slots (the QEMU variant's): one line, before QEMU starts
+    esp32c3 = tmp_path / "qemu-esp32c3"
+    esp32c3.write_text("#!/bin/sh\necho 'esp32c3              Espressif ESP32-C3 machine'\n")
+    esp32c3.chmod(0o755)
+    status, out = run_script(str(image), env={"QEMU": str(esp32c3), "ESPTOOL": "true", "MPREMOTE": "true"},
+                             script=OTA_SCRIPT)
+    assert status == 1 and out.strip().splitlines()[-1] == (
+        "qemu-ota-test: FAIL (%s has no ota_0, ota_1 and otadata partitions at 0x8000: "
+        "not a merged QEMU_OTA image)" % image), out
 
 
 def test_the_qemu_image_boots_serves_and_passes_every_check():
