@@ -469,6 +469,13 @@ async def start(host=None, port=None, ssl=None):
         port = int(env) if env else [80, 8000]
     ports = port if isinstance(port, (list, tuple)) else [port]
     err = None
+    if _MPY and not _pool:
+        # the first connection's request object and head buffer, made now: the
+        # imports left garbage in the heap, and what start() keeps (socket,
+        # tasks, asyncio's stream code) would land in the free end, leaving
+        # no piece of buffer_size bytes (48k .mpy: 8 KB free, none over 432 B)
+        gc.collect()
+        _pool.append(_slot())
     for p in ports:
         try:
             if _MPY:
