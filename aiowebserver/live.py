@@ -36,9 +36,9 @@ def route_sse(path, keepalive=_KEEPALIVE):
 
     def register(handler):
         async def stream(rq):
-            from .sse import _serve
+            from .request import load
 
-            await _serve(rq, handler, keepalive)
+            await load("sse", rq._limits)._serve(rq, handler, keepalive)
 
         route("GET", path)(stream)
         return handler
@@ -56,9 +56,9 @@ def route_ws(path, protocols=None, max_message=_MAX_MESSAGE, ping_interval=_PING
 
     def register(handler):
         async def upgrade(rq):
-            from .websocket import _upgrade
+            from .request import load
 
-            await _upgrade(rq, handler, protocols, max_message, ping_interval, ping_timeout)
+            await load("websocket", rq._limits)._upgrade(rq, handler, protocols, max_message, ping_interval, ping_timeout)
 
         route("GET", path)(upgrade)
         return handler

@@ -4,7 +4,7 @@ import gc
 import sys
 from .http import HttpError
 from .request import Request
-from .router import dispatch, hooked, _before, _after
+from .router import dispatch, hooked, _before, _after, _errors
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -187,16 +187,21 @@ def _answer(writer, status, buf=None):
     except Exception:  # noqa: BLE001
         return
     try:
-        if status == 503 or buf is None:
-            writer.write(_BUSY)
+        if status != 503 and buf is not None:
+            n = len(_BARE)
+            buf[:n] = _BARE
+            for i in (9, n - 4):
+                buf[i] = 48 + status // 100
+                buf[i + 1] = 48 + status // 10 % 10
+                buf[i + 2] = 48 + status % 10
+            writer.write(memoryview(buf)[:n])
             return
-        n = len(_BARE)
-        buf[:n] = _BARE
-        for i in (9, n - 4):
-            buf[i] = 48 + status // 100
-            buf[i + 1] = 48 + status // 10 % 10
-            buf[i + 2] = 48 + status % 10
-        writer.write(memoryview(buf)[:n])
+    except MemoryError:  # not even the memoryview: the constant 503
+        pass
+    except Exception:  # noqa: BLE001
+        return
+    try:
+        writer.write(_BUSY)
     except Exception:  # noqa: BLE001
         pass
 
@@ -204,8 +209,12 @@ def _answer(writer, status, buf=None):
 async def _error(rq, status, text=None):
     # The answer to an HttpError (through the app's errorhandler), or to a
     # MemoryError (503); with no heap for that, a bare one, and the
-    # connection closes.
+    # connection closes. A 503 the app has no errorhandler for is the
+    # constant: no import (errors and status: 4 KB of heap as .mpy) when
+    # the heap is short.
     try:
+        if status == 503 and not _errors:
+            raise MemoryError
         from .errors import answer_error
 
         await answer_error(rq, status, text)

@@ -108,14 +108,14 @@ def test_a_300_kb_upload_and_malformed_requests_in_a_64_kb_heap(start_app, tmp_p
         pytest.skip("the small heap is the compiled package's")
     app, up = start(start_app, tmp_path, "64k")
     assert upload(app, up) == 200
-    # the error answers load the status and errors modules (4 KB of .mpy):
-    # after them the heap may have no room left for a second upload
-    check_bad(app, 1, strict=False)
     # forms, static files and the WebSocket code load on first use: in 64 KB
-    # (64-bit objects) there may be no room left for them: 503 with Retry-After
-    assert answer(app.raw(FORM)) in (200, 503)
-    assert answer(app.raw(STATIC)) in (200, 503)
-    assert answer(app.raw(WS, timeout=5)) in (101, 503)
-    check_bad(app, 1, strict=False)
-    assert upload(app, up) in (200, 503)
-    assert app.request("GET", "/")[0] in (200, 503)
+    # (64-bit objects) there may be no room for them: 503 with Retry-After,
+    # and the import is not even tried (a failed one would keep its names,
+    # and a second upload found no room); the same after the error answers
+    for _ in range(2):
+        got = [answer(app.raw(STATIC)), answer(app.raw(WS, timeout=5)), answer(app.raw(FORM))]
+        print("%s 64k: static, WebSocket, form: %s" % (app.runtime, got))
+        assert got[0] in (200, 503) and got[1] in (101, 503) and got[2] in (200, 503), got
+        check_bad(app, 1, strict=False)
+    assert upload(app, up) == 200
+    assert app.request("GET", "/")[0] == 200
