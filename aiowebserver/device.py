@@ -2,8 +2,10 @@
 # firmware updates (ota), files (main.py...), restart. Loaded on first use:
 #   from aiowebserver import device
 #   device.routes()            # under /device; guide: docs/ota.md
-# Updates, files, Wi-Fi and restart need the admin password (HTTP Basic, any
-# user name), whose SHA-256 is the key "admin_sha256" of wifi.json.
+# Updates, files, Wi-Fi, the password and restart need the admin password
+# (HTTP Basic, any user name), whose SHA-256 is the key "admin_sha256" of
+# wifi.json: set over USB (make deploy) or on the setup page, changed here
+# only with the current one.
 import gc
 import json
 import os
@@ -27,6 +29,7 @@ FAILS = const(5)  # failed passwords from one address within WINDOW_MS: 429 for 
 WINDOW_MS = const(60000)
 _ADDRESSES = const(16)  # addresses whose failures are remembered
 MAX_FILE = const(1 << 20)  # bytes of one uploaded file
+_CONFIG_MAX = const(2048)  # bytes of wifi.json read
 _NO_PASSWORD = "no admin password set: make deploy PORT=... ADMIN_PASSWORD=... (over USB), or the setup page"
 _T0 = time.time()
 _seen = {}  # address -> [failures, ticks of the first, ticks blocked until or None]
@@ -37,10 +40,11 @@ _state = {"status": None, "firmware": None}
 
 
 def read_config():
-    # wifi.json as a dict; {} when it is missing or malformed.
+    # wifi.json as a dict; {} when it is missing or malformed. Read at its
+    # size (at most 2 KB): a fragmented heap may have no free 2 KB block.
     try:
         with open(CONFIG) as f:
-            cfg = json.loads(f.read(2048))
+            cfg = json.loads(f.read(min(os.stat(CONFIG)[6], _CONFIG_MAX)))
         return cfg if isinstance(cfg, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -69,11 +73,31 @@ def _replace(tmp, name):
 
 
 def password_hash(password):
-    # What wifi.json keeps instead of the admin password (hex SHA-256 of its utf-8).
+    # What wifi.json keeps instead of the admin password: the hex SHA-256 of
+    # its UTF-8 (str, or those bytes). The one place this is computed: make
+    # deploy, the setup page and the endpoints here all call it.
     from hashlib import sha256
     from binascii import hexlify
 
-    return hexlify(sha256(password.encode()).digest()).decode()
+    return hexlify(sha256(password.encode() if isinstance(password, str) else password).digest()).decode()
+
+
+def _admin_hash(cfg):
+    # The admin password's SHA-256 kept in cfg (a read_config() dict), or None when none is set.
+    want = cfg.get("admin_sha256")
+    return want if isinstance(want, str) and len(want) == 64 else None
+
+
+def _password_problem(password):
+    # Why `password` cannot become the admin password (the setup page and
+    # POST .../password), or None: 8 to 64 printable ASCII characters, which
+    # every HTTP client sends alike in Basic credentials.
+    if not 8 <= len(password) <= 64:
+        return "An admin password has 8 to 64 characters (this one has %d)." % len(password)
+    for c in password:
+        if not " " <= c <= "~":
+            return "An admin password has only printable ASCII characters (letters, digits, punctuation, space)."
+    return None
 
 
 def set_admin_password(password):
@@ -118,29 +142,41 @@ async def _refuse(rq, status, text, header=None):
 async def admin(rq):
     # True when the request carries the admin password; otherwise it has been
     # answered: 403 (none configured), 429 (too many failures), 401.
-    want = read_config().get("admin_sha256")
-    if not isinstance(want, str) or len(want) != 64:
+    want = _admin_hash(read_config())
+    if want is None:
         await _refuse(rq, 403, _NO_PASSWORD)
         return False
+    from .auth import _credentials
+
+    given = _credentials(rq)
+    status = _attempt(rq, None if given is None else given[1], want)
+    if status == 429:
+        await _refuse(rq, 429, "too many wrong passwords: wait a minute", ("Retry-After", "60"))
+    elif status:
+        # a browser asks for the password on a WWW-Authenticate; the page's own requests do not want that
+        ask = None if rq.headers.get("x-requested-with") else ("WWW-Authenticate", 'Basic realm="device"')
+        await _refuse(rq, 401, "wrong or missing admin password", ask)
+    return not status
+
+
+def _attempt(rq, given, want):
+    # One try of a password (str or bytes; None: none given) from rq's
+    # address against the hex SHA-256 `want`, in constant time: 0 when it
+    # matches, 401 when not (counted), 429 while that address is blocked
+    # (FAILS failures within WINDOW_MS block it for WINDOW_MS).
     now = ticks_ms()
     who = _peer(rq)
     seen = _seen.get(who)
     if seen is not None and seen[2] is not None:
         if ticks_diff(seen[2], now) > 0:
-            await _refuse(rq, 429, "too many wrong passwords: wait a minute", ("Retry-After", "60"))
-            return False
+            return 429
         del _seen[who]
         seen = None
-    from .auth import _credentials, _same
-
-    given = _credentials(rq)
     if given is not None:
-        try:
-            ok = _same(password_hash(given[1].decode()).encode(), want.encode())
-        except UnicodeError:
-            ok = False
-        if ok:
-            return True
+        from .auth import _same
+
+        if _same(password_hash(given).encode(), want.encode()):
+            return 0
     if seen is None or ticks_diff(now, seen[1]) > WINDOW_MS:
         if len(_seen) >= _ADDRESSES:
             _seen.pop(next(iter(_seen)))
@@ -148,10 +184,7 @@ async def admin(rq):
     seen[0] += 1
     if seen[0] >= FAILS:
         seen[2] = ticks_add(now, WINDOW_MS)
-    # a browser asks for the password on a WWW-Authenticate; the page's own requests do not want that
-    ask = None if rq.headers.get("x-requested-with") else ("WWW-Authenticate", 'Basic realm="device"')
-    await _refuse(rq, 401, "wrong or missing admin password", ask)
-    return False
+    return 401
 
 
 def safe_name(name):
@@ -365,6 +398,26 @@ async def _wifi(rq):
     await rq.w(json.dumps({"ssid": ssid, "saved": CONFIG}))
 
 
+async def _password(rq):
+    # A new admin password, only with the current one (admin()); JSON only: a
+    # form post from another site would not need a CORS preflight, and a
+    # browser that cached the Basic credentials would send them along.
+    if not await admin(rq):
+        return
+    if not rq.is_postjson():
+        raise HttpError(415, 'send {"password": "..."} as application/json')
+    data = await rq.decode_postjson_data()
+    password = data.get("password") if isinstance(data, dict) else None
+    if not isinstance(password, str):
+        raise HttpError(400, 'send {"password": "..."}: the new admin password')
+    why = _password_problem(password)
+    if why is not None:
+        raise HttpError(400, why)
+    set_admin_password(password)
+    rq.header_json()
+    await rq.w('{"admin_password": "changed"}')
+
+
 async def _restart(rq):
     if not await admin(rq):
         return
@@ -383,4 +436,5 @@ def routes(prefix="/device", status=None):
     route("POST", prefix + "/firmware", max_body=1 << 24)(_firmware)  # ota.receive checks the slot size
     route("PUT", prefix + "/files", max_body=MAX_FILE)(_files)
     route("POST", prefix + "/wifi")(_wifi)
+    route("POST", prefix + "/password")(_password)
     route("POST", prefix + "/restart")(_restart)

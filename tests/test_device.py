@@ -19,6 +19,7 @@ from ota_fakes import app_image, write_standins
 from test_device_main import start_board, wait_for_log
 
 PASSWORD = "correct horse"
+NEW_PASSWORD = "battery staple"
 HOME = {"ssid": "Home", "password": "secret123"}
 # the template is compiled from source at start, the page and updates come on top
 # (a board runs them frozen: far less heap); as the template's status page test
@@ -47,13 +48,13 @@ def auth(password=PASSWORD):
     return {"Authorization": "Basic " + base64.b64encode(("admin:" + password).encode()).decode()}
 
 
-def from_address(app, source, method, path, headers, body=b""):
+def from_address(app, source, method, path, headers, body=b"", host="board"):
     """One request from another loopback address (its own rate limit)."""
     s = socket.socket()
     s.bind((source, 0))
     s.settimeout(10)
     s.connect((app.host, app.port))
-    head = "%s %s HTTP/1.1\r\nHost: board\r\nContent-Length: %d\r\n" % (method, path, len(body))
+    head = "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n" % (method, path, host, len(body))
     head += "".join("%s: %s\r\n" % kv for kv in headers.items())
     s.sendall(head.encode() + b"\r\n" + body)
     try:
@@ -114,8 +115,29 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
     assert status == 200, body
     assert json.loads((tmp_path / "wifi.json").read_text()) == dict(cfg, ssid="Other", password="password2")
 
+    # a new admin password: only with the current one, only as JSON (a form
+    # from another site would need no CORS preflight), 8 to 64 printable ASCII
+    as_json = {"Content-Type": "application/json", "X-Requested-With": "page"}
+    new = json.dumps({"password": NEW_PASSWORD})
+    status, _, body = app.request("POST", "/device/password", body=new, headers=as_json)
+    assert status == 401, body
+    status, _, body = app.request("POST", "/device/password", body="password=battery+staple",
+                                  headers=dict(auth(), **{"Content-Type": "application/x-www-form-urlencoded"}))
+    assert status == 415 and b"application/json" in body, body
+    for bad, said in (("short", b"8 to 64 characters (this one has 5)"), ("caf\u00e9 au lait", b"printable ASCII"),
+                      (None, b"the new admin password")):
+        status, _, body = app.request("POST", "/device/password", body=json.dumps({"password": bad}),
+                                      headers=dict(auth(), **as_json))
+        assert status == 400 and said in body, (bad, body)
+    status, _, body = app.request("POST", "/device/password", body=new, headers=dict(auth(), **as_json))
+    assert status == 200 and json.loads(body) == {"admin_password": "changed"}, body
+    cfg = dict(cfg, ssid="Other", password="password2", admin_sha256=hashlib.sha256(NEW_PASSWORD.encode()).hexdigest())
+    assert json.loads((tmp_path / "wifi.json").read_text()) == cfg
+    status, _, _ = app.request("POST", "/device/restart", headers=dict(auth(), **as_json))
+    assert status == 401  # the old one is gone
+
     # the firmware: written, verified, switched; then the board resets into it
-    status, _, body = app.request("POST", "/device/firmware", body=image, headers=auth(), timeout=30)
+    status, _, body = app.request("POST", "/device/firmware", body=image, headers=auth(NEW_PASSWORD), timeout=30)
     assert status == 200 and json.loads(body) == {"written": len(image), "restart": True}, body
     assert app.proc.wait(10) == 0
     app, log = boot_again(start_app, tmp_path, "ota_1")
@@ -125,7 +147,8 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
     assert info["slot"] == "ota_1" and info["firmware"] == "aiowebserver 0.1.0, app " + hashlib.sha256(b"elf1").hexdigest()[:8]
 
     # a new app that never gets to serve (it dies at start) is rolled back at the reset after
-    status, _, body = app.request("POST", "/device/firmware?restart=0", body=app_image(300_000, seed=5), headers=auth())
+    status, _, body = app.request("POST", "/device/firmware?restart=0", body=app_image(300_000, seed=5),
+                                  headers=auth(NEW_PASSWORD))
     assert status == 200 and json.loads(body)["restart"] is False, body
     app.proc.terminate()
     app.proc.wait(10)
@@ -169,6 +192,17 @@ def test_on_a_phone_the_page_shows_live_status_and_updates_the_firmware_with_a_p
     page.wait_for_selector("#mpm.err:text('401 wrong or missing admin password')", timeout=10000)
 
     page.fill("#pw", PASSWORD)
+    # a new admin password, typed once with the show toggle on: the page uses it from then on
+    page.click("summary:text('Change it')")
+    page.fill("#np", NEW_PASSWORD)
+    page.tap("#sp")
+    assert page.get_attribute("#np", "type") == "text" and page.get_attribute("#pw", "type") == "text"
+    page.tap("#sp")
+    assert page.get_attribute("#pw", "type") == "password"
+    page.click("#ap button")
+    page.wait_for_selector("#am:text('admin password changed')", timeout=10000)
+    assert page.input_value("#pw") == NEW_PASSWORD and page.input_value("#np") == ""
+    assert json.loads((tmp_path / "wifi.json").read_text())["admin_sha256"] == hashlib.sha256(NEW_PASSWORD.encode()).hexdigest()
     page.click("#mp button")
     page.wait_for_selector("#mpm:text('main.py saved (%d bytes): restart to run it')" % main_py.stat().st_size,
                            timeout=10000)
