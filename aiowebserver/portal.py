@@ -18,7 +18,7 @@ except ImportError:
     const = lambda x: x  # noqa: E731
 
 _MPY = sys.implementation.name == "micropython"
-_FORM_MAX = const(1024)  # bytes of form: ssid (32 bytes) and password (64), escaped
+_FORM_MAX = const(1024)  # bytes of form: ssid (32 bytes), Wi-Fi and admin passwords (64 ASCII each), escaped
 _CONFIG_MAX = const(512)  # bytes of wifi.json (what the template reads)
 _NETS_MAX = const(30)  # networks listed
 _JOIN_S = const(20)  # seconds to wait for an address
@@ -64,6 +64,23 @@ _PASSWORD = (
     b"></span></label><p><label>Password<br><input type=password name=password id=p"
     b" maxlength=64 autocomplete=off></label><br><label class=m><input type=checkbox"
     b" onclick=\"p.type=checked?'text':'password'\"> show password</label></p>"
+)
+# the admin password (device.py): chosen at the first setup, changed only with the current one
+_ADMIN_NEW = (
+    b"<p><label>Admin password<br><input type=password name=admin id=a minlength=8 maxlength=64"
+    b" required autocomplete=new-password></label><br><span class=m>for updates over Wi-Fi:"
+    b" 8 to 64 characters; the board keeps only its hash</span><br><label class=m><input"
+    b" type=checkbox onclick=\"a.type=checked?'text':'password'\"> show password</label></p>"
+)
+_ADMIN_CHANGE = (
+    b"<details><summary class=m>Admin password: set (kept). Change it</summary><p><label>New admin"
+    b" password<br><input type=password name=admin id=a minlength=8 maxlength=64"
+    b" autocomplete=new-password placeholder=\"empty: keep the current one\"></label><br><label>"
+    b"Current admin password<br><input type=password name=current id=c maxlength=64"
+    b" autocomplete=current-password></label><br><label class=m><input type=checkbox"
+    b" onclick=\"a.type=c.type=checked?'text':'password'\"> show passwords</label></p></details>"
+)
+_JOIN = (
     b"<button>Join</button></form><p class=m>The board tries the network while this one"
     b" stays up; that takes up to 20 s.</p>"
 )
@@ -138,6 +155,9 @@ async def _page(rq, message=None, chosen=""):
     if chosen and not listed:
         await rq.w(' value="%s"' % _esc(chosen), drain=False)
     await rq.w(_PASSWORD, drain=False)
+    if _s["admin"]:  # (device.py, which checks the hash, loads only when the form comes back)
+        await rq.w(_ADMIN_CHANGE if _load().get("admin_sha256") else _ADMIN_NEW, drain=False)
+    await rq.w(_JOIN, drain=False)
     await rq.w(_TAIL)
 
 
@@ -149,6 +169,8 @@ async def _joined(rq, joined):
         "http://%s.local/</a> (or <a href=\"http://%s/\">http://%s/</a>): switch your phone"
         " back to <b>%s</b> and open it.</p>"
         % (_esc(ssid), name, name, ip, ip, _esc(ssid)), drain=False)
+    if _s["admin_set"]:
+        await rq.w(b"<p class=m>The admin password is saved (as a hash).</p>", drain=False)
     await rq.w(
         b"<form method=post action=/done><button>Done: close the setup network</button></form>"
         b"<p class=m>It closes by itself within %d s.</p>" % _s["linger"], drain=False)
@@ -187,6 +209,37 @@ def _check(ssid, password):
     return None
 
 
+def _admin(rq, form):
+    # The admin password fields: (status, why, None) when refused, else
+    # (None, None, hash of the new password or None to keep the one set).
+    # None set yet: one is required. One set: a new one only with the current
+    # one, tried as device.admin() tries it (constant time, 5 failures from
+    # one address in a minute: blocked for a minute), as anyone nearby may
+    # know the access point's password.
+    from .device import _admin_hash, _attempt, _password_problem, password_hash
+
+    new = _field(form, "admin")
+    want = _admin_hash(_load())
+    if not new:
+        if want is None:
+            return 400, "Choose an admin password: updates over Wi-Fi need one.", None
+        return None, None, None
+    why = _password_problem(new)
+    if why is not None:
+        return 400, why, None
+    if want is not None:
+        current = _field(form, "current")
+        if not current:
+            return 403, ("Type the current admin password to change it (forgotten: set a new one over USB,"
+                         " make deploy PORT=... ADMIN_PASSWORD=...)."), None
+        refused = _attempt(rq, current, want)
+        if refused == 429:
+            return 429, "Too many wrong admin passwords: wait a minute.", None
+        if refused:
+            return 403, "The current admin password is wrong: nothing was changed.", None
+    return None, None, password_hash(new)
+
+
 async def _join_form(rq):
     size = rq.headers.get("content-length")
     if size is None or not size.isdigit() or int(size) > _FORM_MAX:
@@ -209,9 +262,12 @@ async def _join_form(rq):
         return
     ssid = _field(form, "ssid") or _field(form, "hidden")
     password = _field(form, "password")
-    why = _check(ssid, password)
+    status, why = 400, _check(ssid, password)
+    admin = None  # the new admin password's hash, or None: the one set stays
+    if why is None and _s["admin"]:
+        status, why, admin = _admin(rq, form)
     if why is not None:
-        rq.return_status(400)
+        rq.return_status(status)
         await _page(rq, why, ssid if len(ssid) <= 32 else "")
         return
     if _s["busy"]:
@@ -224,7 +280,7 @@ async def _join_form(rq):
         ip, why = await _connect(ssid, password)
         if ip is not None:
             try:
-                _save(ssid, password)
+                _save(ssid, password, admin)
             except OSError as e:
                 why = "joined, but wifi.json could not be saved (%s)" % e
                 ip = None
@@ -234,8 +290,10 @@ async def _join_form(rq):
         print("setup: could not join %r: %s" % (ssid, why))
         await _page(rq, "Could not join %s: %s. Nothing was saved." % (ssid, why), ssid)
         return
-    print("setup: joined %r, address %s, saved %s" % (ssid, ip, _s["config"]))
+    print("setup: joined %r, address %s, saved %s%s" % (ssid, ip, _s["config"],
+                                                        " with a new admin password" if admin else ""))
     _s["joined"] = (ssid, ip)
+    _s["admin_set"] = admin is not None
     _s["event"].set()
     await _page(rq)
 
@@ -282,26 +340,31 @@ def _reconnects(sta, n):
         pass
 
 
-def _save(ssid, password):
-    # wifi.json with the new network and any other keys it had: written to a
-    # temporary file, then renamed over the old one (a power cut leaves one whole file)
+def _load():
+    # the config file as a dict: {} when there is none, or a malformed one
+    try:
+        with open(_s["config"], "rb") as f:
+            cfg = json.loads(f.read(_CONFIG_MAX))
+        return cfg if isinstance(cfg, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save(ssid, password, admin=None):
+    # wifi.json with the new network (and admin password hash), any other keys
+    # it had kept: written to a temporary file, then renamed over the old one
+    # (a power cut leaves one whole file)
     import os
 
     path = _s["config"]
-    cfg = {}
-    try:
-        with open(path, "rb") as f:
-            old = json.loads(f.read(_CONFIG_MAX))
-        if isinstance(old, dict):
-            cfg = old
-    except (OSError, ValueError):  # none yet, or malformed: replaced
-        pass
+    cfg = _load()
     cfg["ssid"] = ssid
     cfg["password"] = password
+    if admin is not None:
+        cfg["admin_sha256"] = admin
     data = json.dumps(cfg)
     if len(data.encode()) > _CONFIG_MAX:  # the template would not read it whole
-        cfg = {"ssid": ssid, "password": password}
-        data = json.dumps(cfg)
+        data = json.dumps({k: cfg[k] for k in ("ssid", "password", "admin_sha256") if k in cfg})
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(data)
@@ -354,13 +417,15 @@ def _ap_up(ap, network, name, password):
 
 
 async def run(name=None, password=AP_PASSWORD, port=None, dns_port=None, config="wifi.json",
-              linger=30):
+              linger=30, admin=True):
     # Setup mode until the phone's choice joined: returns (ssid, address).
     # name: the access point's ('aiowebserver-XXXX' from the MAC); password:
     # WPA2, 8 to 63 characters, or None for an open network; port: the HTTP
     # port (None: the server's default; a server already running is used as
     # is); dns_port: 53 ($AIOWEBSERVER_DNS_PORT); config: the file saved;
-    # linger: seconds the access point stays up after success.
+    # linger: seconds the access point stays up after success; admin: the
+    # page asks for the admin password of aiowebserver.device (required when
+    # none is set, changed only with the current one).
     import network
     from .dns import bind, run as answer
 
@@ -394,6 +459,7 @@ async def run(name=None, password=AP_PASSWORD, port=None, dns_port=None, config=
     url = "http://%s/" % ap_ip if port == 80 else "http://%s:%d/" % (ap_ip, port)
     _s.update(sta=sta, url=url, hosts=(ap_ip, hostname.lower(), hostname.lower() + ".local"),
               hostname=hostname, config=config, linger=linger, joined=None, busy=False,
+              admin=admin, admin_set=False,
               event=asyncio.Event(), done=asyncio.Event())
     _before.insert(0, _hook)
     task = asyncio.create_task(answer(sock, ap_ip)) if sock is not None else None

@@ -10,6 +10,7 @@ the redirects lead a real browser to the real setup page; the DNS responder
 listens on a free UDP port and gets real queries built with struct.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import struct
 import pytest
 
 from helpers import ROOT, free_port, wait_for_port
+from test_device import HEAP as DEVICE_HEAP, auth, from_address
 from test_device_main import wait_for_log
 
 TEMPLATE = os.path.join(ROOT, 'examples', 'device_main.py')
@@ -28,6 +30,8 @@ HOME_PASSWORD = 'correct horse'
 LONG_NAME = '\u00e9' * 16  # 32 bytes of UTF-8, the longest network name
 HEX_KEY = '0123456789abcdef' * 4  # a 64-character password: a WPA key in hex
 HTML_NAME = 'caf\u00e9 <b>&"free"</b>'
+ADMIN = 'admin pass 42'  # the device page's admin password, chosen on the setup page
+OLD_ADMIN = 'the old one'
 
 # The ESP32 port's network module as main.py and the portal use it. scan()
 # gives (ssid, bssid, channel, RSSI, security, hidden) tuples; connect()
@@ -136,7 +140,7 @@ PROBES = [  # (Host, path) the phones and browsers ask to learn whether they are
 ONLINE = (b'Success', b'Microsoft Connect Test', b'success')  # the "online" answers
 
 
-def start_setup(start_app, tmp_path, wifi_json=None):
+def start_setup(start_app, tmp_path, wifi_json=None, heap=None):
     """main.py with the stand-in network module and no usable wifi.json: the
     app once its portal runs, its log, and the DNS port.
 
@@ -146,8 +150,9 @@ def start_setup(start_app, tmp_path, wifi_json=None):
     the modules it loads (device, ota...); at 96k the heap keeps 19 KB free
     but in pieces, and a few dozen requests later a 1 KB read can fail.
     Frozen into firmware, as on the board, the bytecode stays in flash: the
-    frozen runtime keeps its 64k (docs/portal.md has the figures)."""
-    heap = '128k' if start_app.runtime == 'mpy' else None
+    frozen runtime keeps its 64k (docs/portal.md has the figures) unless
+    `heap` says otherwise."""
+    heap = heap or ('128k' if start_app.runtime == 'mpy' else None)
     shutil.copy(TEMPLATE, str(tmp_path / 'main.py'))
     (tmp_path / 'network.py').write_text(FAKE_NETWORK)
     if wifi_json is not None:
@@ -280,6 +285,9 @@ def test_setup_mode_answers_dns_redirects_probes_lists_networks_and_refuses_bad_
     assert 'bad' not in page  # a name that is not UTF-8 cannot be typed: left out
     assert re.search(r'<input type=text name=hidden', page)  # the hidden network's field
     assert re.search(r'<input type=password name=password', page)
+    # none set yet: the admin password is asked for, required (the device page's updates need it)
+    assert '<input type=password name=admin id=a minlength=8 maxlength=64 required' in page
+    assert 'name=current' not in page
     assert page.count('<form') == 1
     assert 'fake network: STA scan' in app.log()
     # the application's own routes still answer on the board's address
@@ -287,10 +295,11 @@ def test_setup_mode_answers_dns_redirects_probes_lists_networks_and_refuses_bad_
     assert status == 200 and json.loads(body)['mode'] == 'setup'
 
     # refused: a wrong password, a missing network; bad input: said, nothing saved
-    status, _, body = post_form(app, [('ssid', 'home'), ('password', 'wrong password')])
+    status, _, body = post_form(app, [('ssid', 'home'), ('password', 'wrong password'), ('admin', ADMIN)])
     assert status == 200 and b'Could not join home: wrong password. Nothing was saved.' in body
     assert b'value="home" checked' in body  # the choice stays made
-    status, _, body = post_form(app, [('ssid', ''), ('hidden', 'elsewhere'), ('password', '')])
+    assert ADMIN.encode() not in body  # never echoed
+    status, _, body = post_form(app, [('ssid', ''), ('hidden', 'elsewhere'), ('password', ''), ('admin', ADMIN)])
     assert status == 200 and b'Could not join elsewhere: network not found' in body
     assert b'name=hidden maxlength=32 autocapitalize=none' in body and b'value="elsewhere"' in body
     bad = [
@@ -301,6 +310,10 @@ def test_setup_mode_answers_dns_redirects_probes_lists_networks_and_refuses_bad_
         ([('ssid', 'home'), ('password', 'p' * 64)], b'must be 64 hex digits'),
         ([('ssid', 'home'), ('password', 'p' * 65)], b'(this one has 65)'),
         ([('ssid', 'home'), ('password', 'caf\u00e9 au lait')], b'printable ASCII'),
+        ([('ssid', 'home'), ('password', HOME_PASSWORD)], b'Choose an admin password'),
+        ([('ssid', 'home'), ('password', HOME_PASSWORD), ('admin', 'short')], b'8 to 64 characters (this one has 5)'),
+        ([('ssid', 'home'), ('password', HOME_PASSWORD), ('admin', 'a' * 65)], b'(this one has 65)'),
+        ([('ssid', 'home'), ('password', HOME_PASSWORD), ('admin', 'caf\u00e9 au lait')], b'printable ASCII'),
     ]
     for fields, said in bad:
         status, _, body = post_form(app, fields)
@@ -330,19 +343,41 @@ def test_setup_mode_answers_dns_redirects_probes_lists_networks_and_refuses_bad_
 
 def test_a_phone_picks_a_network_the_board_joins_saves_it_and_leaves_setup_mode(
         runtime, start_app, tmp_path):
-    # wifi.json names a network that is gone, and has a key of its own
-    app, log, dns_port = start_setup(start_app, tmp_path, json.dumps(
-        {'ssid': 'gone', 'password': 'old password', 'ota_url': 'http://updates/'}))
+    # wifi.json names a network that is gone, has a key of its own and an admin password
+    old = {'ssid': 'gone', 'password': 'old password', 'ota_url': 'http://updates/',
+           'admin_sha256': hashlib.sha256(OLD_ADMIN.encode()).hexdigest()}
+    # (the device page's requests after setup want test_device.py's heap)
+    app, log, dns_port = start_setup(start_app, tmp_path, json.dumps(old),
+                                     heap=DEVICE_HEAP if runtime in ('mpy', 'frozen') else None)
     assert log.count("wifi: could not join 'gone': network not found") == 3
+    status, _, body = app.request('GET', '/')
+    assert b'Admin password: set (kept)' in body and b'name=current' in body and b' required' not in body
 
-    # the longest name (32 bytes of UTF-8) with a 64-character key
-    status, _, body = post_form(app, [('ssid', LONG_NAME), ('password', HEX_KEY)])
+    # a new admin password only with the current one: anyone nearby may know
+    # the access point's password; 5 wrong ones from one address: 429
+    fields = [('ssid', LONG_NAME), ('password', HEX_KEY), ('admin', ADMIN)]
+    status, _, body = post_form(app, fields)
+    assert status == 403 and b'Type the current admin password to change it' in body, body
+    form = {'Content-Type': 'application/x-www-form-urlencoded'}
+    for i in range(5):
+        status, _, body = from_address(app, '127.0.0.3', 'POST', '/join', form, host='127.0.0.1', body='&'.join(
+            '%s=%s' % (k, quote(v)) for k, v in fields + [('current', 'guess %d' % i)]).encode())
+        assert status == 403 and b'The current admin password is wrong' in body, body
+    status, _, body = from_address(app, '127.0.0.3', 'POST', '/join', form, host='127.0.0.1', body='&'.join(
+        '%s=%s' % (k, quote(v)) for k, v in fields + [('current', OLD_ADMIN)]).encode())
+    assert status == 429 and b'wait a minute' in body, body
+    assert json.loads((tmp_path / 'wifi.json').read_text()) == old  # nothing saved
+
+    # the longest name (32 bytes of UTF-8) with a 64-character key, and a new admin password
+    status, _, body = post_form(app, fields + [('current', OLD_ADMIN)])
     page = body.decode()
     assert status == 200, page
     assert 'Joined <b>%s</b>' % LONG_NAME in page
     assert 'http://%s.local/' % AP_NAME in page and 'http://192.168.1.50/' in page
+    assert 'The admin password is saved (as a hash).' in page and ADMIN not in page
     saved = json.loads((tmp_path / 'wifi.json').read_text())
-    assert saved == {'ssid': LONG_NAME, 'password': HEX_KEY, 'ota_url': 'http://updates/'}
+    assert saved == {'ssid': LONG_NAME, 'password': HEX_KEY, 'ota_url': 'http://updates/',
+                     'admin_sha256': hashlib.sha256(ADMIN.encode()).hexdigest()}
     assert not (tmp_path / 'wifi.json.tmp').exists()
     log = app.log()
     # (MicroPython's repr() writes the name's non-ASCII characters as escapes)
@@ -363,6 +398,14 @@ def test_a_phone_picks_a_network_the_board_joins_saves_it_and_leaves_setup_mode(
     status, _, body = app.request('GET', '/status.json', headers={'Host': 'anything.example'})
     info = json.loads(body)
     assert (status, info['mode'], info['ssid'], info['ip']) == (200, 'station', LONG_NAME, '192.168.1.50')
+    # the update endpoints take the password set on the setup page, and no other
+    status, _, body = app.request('PUT', '/device/files?name=hello.txt', body=b'hi\n', headers=auth(ADMIN))
+    assert status == 200 and json.loads(body) == {'name': 'hello.txt', 'written': 3}, body
+    assert (tmp_path / 'hello.txt').read_bytes() == b'hi\n'
+    for path, password in (('/device/files?name=hello.txt', OLD_ADMIN), ('/device/firmware', 'admin pass 43')):
+        status, headers, body = app.request('PUT' if 'files' in path else 'POST', path, body=b'x', headers=auth(password))
+        assert status == 401 and headers['www-authenticate'].startswith('Basic'), (path, status, body)
+    assert (tmp_path / 'hello.txt').read_bytes() == b'hi\n'
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as dns:
         dns.settimeout(5)
         dns.connect(('127.0.0.1', dns_port))
@@ -394,18 +437,28 @@ def test_in_a_phone_sized_browser_the_probe_leads_to_the_page_and_a_network_is_j
 
     page.locator('label.n', has_text='home').tap()
     page.fill('input[name=password]', 'not the password')
+    # the admin password is required: the browser does not send the form without it
+    page.click('button')
+    assert page.evaluate('document.querySelector("input[name=admin]").validity.valueMissing')
+    assert 'STA connect' not in app.log()
+    page.fill('input[name=admin]', ADMIN)
+    page.locator('input[name=admin] >> xpath=../..').locator('input[type=checkbox]').tap()  # show password
+    assert page.get_attribute('input[name=admin]', 'type') == 'text'
+    assert page.evaluate('document.documentElement.scrollWidth') <= 390
     page.click('button')
     assert page.locator('p.e').inner_text() == (
         'Could not join home: wrong password. Nothing was saved.')
     assert page.locator('input[value=home]').is_checked()
+    assert page.input_value('input[name=admin]') == ''  # never sent back
     assert not (tmp_path / 'wifi.json').exists()
     page.fill('input[name=password]', HOME_PASSWORD)
+    page.fill('input[name=admin]', ADMIN)
     page.click('button')
-    assert page.locator('p.ok').inner_text() == 'Joined home.'
+    assert page.locator('p.ok').first.inner_text() == 'Joined home.'
     assert 'http://%s.local/' % AP_NAME in page.content()
     page.screenshot(path=str(tmp_path / 'joined.png'), full_page=True)
     assert json.loads((tmp_path / 'wifi.json').read_text()) == {
-        'ssid': 'home', 'password': HOME_PASSWORD}
+        'ssid': 'home', 'password': HOME_PASSWORD, 'admin_sha256': hashlib.sha256(ADMIN.encode()).hexdigest()}
     page.click('button')  # Done
     assert 'closes now' in page.locator('p.ok').inner_text()
     wait_for_log(app, "setup: done, access point '%s' down" % AP_NAME)
