@@ -218,13 +218,13 @@ else
 	@for f in $(DEPLOY_ASSETS); do test -f "$$f" || { echo "error: asset $$f not found"; exit 1; }; done
 ifneq ($(WIFI_SSID),)
 	@echo "writing $(WIFI_JSON) (git-ignored) for the network $$WIFI_SSID"
-	@umask 077 && $(BIN)/python -c 'import json, os, sys, hashlib; pw = os.environ.get("ADMIN_PASSWORD"); json.dump(dict({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, **({"admin_sha256": hashlib.sha256(pw.encode()).hexdigest()} if pw else {})), open(sys.argv[1], "w"))' "$(WIFI_JSON)"
+	@umask 077 && $(BIN)/python -c 'import json, os, sys; from aiowebserver.device import password_hash; pw = os.environ.get("ADMIN_PASSWORD"); json.dump(dict({"ssid": os.environ["WIFI_SSID"], "password": os.environ.get("WIFI_PASSWORD", "")}, **({"admin_sha256": password_hash(pw)} if pw else {})), open(sys.argv[1], "w"))' "$(WIFI_JSON)"
 else ifneq ($(WIFI_PASSWORD),)
 	@echo "error: WIFI_PASSWORD given without WIFI_SSID"; exit 1
 endif
 ifneq ($(and $(ADMIN_PASSWORD),$(if $(WIFI_SSID),,1)),)
 	@# only the admin password: set on the board, its other settings kept (the SHA-256 travels, not the password)
-	h=$$($(BIN)/python -c 'import hashlib, os; print(hashlib.sha256(os.environ["ADMIN_PASSWORD"].encode()).hexdigest())') && \
+	h=$$($(BIN)/python -c 'import os; from aiowebserver.device import password_hash; print(password_hash(os.environ["ADMIN_PASSWORD"]))') && \
 	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + exec "from aiowebserver import device; device.set_admin_hash('$$h')" + reset
 else
 	$(MPREMOTE) connect $(PORT) cp $(DEPLOY_MAIN) :main.py$(if $(WIFI_SSID), + cp $(WIFI_JSON) :wifi.json)$(foreach f,$(DEPLOY_ASSETS), + cp $(f) :$(notdir $(f))) + reset

@@ -7,6 +7,7 @@
     missing tool, tree or serial port fails with a one-line cause.
 """
 import glob
+import hashlib
 import json
 import os
 import shlex
@@ -398,10 +399,12 @@ def test_deploy_writes_wifi_json_that_the_board_reads(tmp_path):
         closed = s.getsockname()[1]
     status, out = make(
         "deploy", "PORT=socket://127.0.0.1:%d" % closed, "WIFI_JSON=" + str(wifi),
-        env={"WIFI_SSID": ssid, "WIFI_PASSWORD": password},
+        env={"WIFI_SSID": ssid, "WIFI_PASSWORD": password, "ADMIN_PASSWORD": "adm\u00efn $x"},
     )
     assert status != 0
-    assert json.loads(wifi.read_text(encoding="utf-8")) == {"ssid": ssid, "password": password}
+    # the admin password as the board checks it: aiowebserver.device.password_hash, the SHA-256 of its UTF-8
+    assert json.loads(wifi.read_text(encoding="utf-8")) == {
+        "ssid": ssid, "password": password, "admin_sha256": hashlib.sha256("adm\u00efn $x".encode()).hexdigest()}
     assert stat.S_IMODE(os.stat(wifi).st_mode) & 0o077 == 0, "wifi.json readable by others"
     assert "failed to access socket://127.0.0.1:%d" % closed in out
 
