@@ -17,7 +17,8 @@
 #    refused, or BOOT pressed within 1.5 s of the start): the setup portal, an
 #    access point "aiowebserver-XXXX" (XXXX: the end of the board's MAC
 #    address), password AP_PASSWORD, whose page opens on a phone that joins it;
-#    the network picked there is joined and saved (docs/portal.md). On any
+#    the network picked there is joined and saved, with the admin password
+#    chosen there (required while none is set; docs/portal.md). On any
 #    error: the access point alone, with this page on 192.168.4.1.
 # 4. Serve a status page on / and the same data as JSON on /status.json, in
 #    every case: if no interface came up it says so and serves on whatever is.
