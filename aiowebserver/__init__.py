@@ -5,37 +5,25 @@ from .router import route, e404, Http404, before_request, after_request, errorha
 
 __version__ = "0.1.0"
 
-# name -> module that defines it, imported when first asked for
-_LAZY = {
-    "start": "server",
-    "stop": "server",
-    "run_forever": "server",
-    "limits": "server",
-    "HttpError": "http",
-    "route_sse": "live",
-    "route_ws": "live",
-    "ConnectionClosed": "sse",
-    "cors": "cors",
-    "basic_auth": "auth",
-    "tls_context": "tls",
-    "sessions": "sessions",
-    "csrf": "csrf",
-    "Group": "group",
-    "mount": "group",
-    # modules: `from aiowebserver import ota` (or web.ota) loads it
-    "ota": "ota",
-    "device": "device",
-    "render": "template",
-    "safe": "template",
-    "template": "template",  # a module: template.package names the compiled templates' package
-}
+# name=module that defines it, imported when first asked for. A str, not a
+# dict: frozen, it stays in flash (a dict would be built in the heap).
+# Modules too: `from aiowebserver import ota` (or web.ota) loads it; template
+# is one (template.package names the compiled templates' package).
+_LAZY = (
+    " start=server stop=server run_forever=server limits=server"
+    " HttpError=http route_sse=live route_ws=live ConnectionClosed=sse"
+    " cors=cors basic_auth=auth tls_context=tls sessions=sessions csrf=csrf"
+    " Group=group mount=group ota=ota device=device"
+    " render=template safe=template template=template "
+)
 
 
 def __getattr__(name):
-    mod = _LAZY.get(name)
-    if mod is None:
+    i = _LAZY.find(" %s=" % name)
+    if i < 0 or "=" in name:
         raise AttributeError(name)
-    value = __import__("aiowebserver." + mod, None, None, [name])
+    i += len(name) + 2
+    value = __import__("aiowebserver." + _LAZY[i : _LAZY.find(" ", i)], None, None, [name])
     value = getattr(value, name, value)  # cors.cors, sessions.sessions; ota: the module itself
     globals()[name] = value
     return value

@@ -20,24 +20,17 @@ _NO_PARAMS = {}
 # exact path -> its own body limit instead of limits.max_body (route(..., max_body=N));
 # here, not in router: `import aiowebserver` + routes stays as small as it was
 max_bodies = {}
-# rq methods that live in other modules, loaded on first use: rq.NAME is
-# function NAME(rq, ...) of aiowebserver.MODULE; if the module has a function
-# get_NAME(rq), rq.NAME is its value instead.
-_EXT = {
-    "decode_postform_data": "forms",
-    "decode_postjson_data": "forms",
-    "decode_query_data": "forms",
-    "is_postform": "forms",
-    "is_postjson": "forms",
-    "redirect": "status",
-    "sendfile": "static",
-    "cookies": "cookies",
-    "set_cookie": "cookies",
-    "delete_cookie": "cookies",
-    "parts": "multipart",
-    "user": "auth",
-    "scheme": "tls",
-}
+# rq attributes that live in other modules, loaded on first use, as
+# " NAME=MODULE" (a str, not a dict: frozen, it stays in flash). rq.NAME is
+# function NAME(rq, ...) of aiowebserver.MODULE, a method of Request from its
+# first use on; if the module has a function get_NAME(rq), rq.NAME is its
+# value instead.
+_EXT = (
+    " decode_postform_data=forms decode_postjson_data=forms decode_query_data=forms"
+    " is_postform=forms is_postjson=forms redirect=status sendfile=static"
+    " cookies=cookies set_cookie=cookies delete_cookie=cookies parts=multipart"
+    " user=auth scheme=tls "
+)
 
 
 _date = [None, b"", None]  # ticks of the next look at the clock, the Date line, its second
@@ -127,15 +120,16 @@ class Request:
         self._begin(None, None, None, None, _NO_PARAMS)
 
     def __getattr__(self, name):
-        mod = _EXT.get(name)
-        if mod is None:
+        i = _EXT.find(" %s=" % name)
+        if i < 0 or "=" in name:
             raise AttributeError(name)
-        mod = load(mod, self._limits)
+        i += len(name) + 2
+        mod = load(_EXT[i : _EXT.find(" ", i)], self._limits)
         getter = getattr(mod, "get_" + name, None)
         if getter is not None:
             return getter(self)
-        fn = getattr(mod, name)
-        return lambda *args, **kw: fn(self, *args, **kw)
+        setattr(Request, name, getattr(mod, name))  # found as a method from now on
+        return getattr(self, name)
 
     # ---- the request ----
 
@@ -252,7 +246,16 @@ class Request:
             from .body import read_chunked
 
             return await read_chunked(self, n)
-        data = await self._take(n if n < self._left else self._left)
+        if n > self._left:
+            n = self._left
+        k = self._end - self._start
+        if k:  # _take() inlined: one coroutine less per piece, less garbage
+            if k > n:
+                k = n
+            data = bytes(self._mv[self._start : self._start + k])
+            self._start += k
+        else:
+            data = await self._take(n)
         self._left -= len(data)
         self._total += len(data)
         return data

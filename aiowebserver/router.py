@@ -1,5 +1,6 @@
 # The route table and matching: exact paths in a dict, prefixes in a list.
-from .http import HttpError
+# `import aiowebserver` loads this module only: http (HttpError) is imported
+# where a 405 or 500 is raised, so import + routes costs no more heap.
 
 
 class Http404(Exception):
@@ -83,6 +84,8 @@ async def _try(rq, handler):
         return True
     except Http404:
         if rq._started or rq._pending is not None:
+            from .http import HttpError
+
             raise HttpError(500)
         return False
 
@@ -112,6 +115,8 @@ async def dispatch(rq):
                 return
             except Http404:
                 if rq._started or rq._pending is not None:
+                    from .http import HttpError
+
                     raise HttpError(500)
         else:
             allow = m if allow is None else allow + ", " + m
@@ -132,6 +137,8 @@ async def dispatch(rq):
         if "GET" in allow and "HEAD" not in allow:
             allow += ", HEAD"
         rq._allow = allow
+        from .http import HttpError
+
         raise HttpError(405)
     rq._status = 404  # preset for the not-found handler, like errorhandler(404)'s
     await _not_found[-1](rq)

@@ -148,6 +148,7 @@ def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=N
     _conf = _pads(secret_key) + (max_age, cookie, secure, max_size)
     if first:
         from .request import _EXT
+        from . import request  # (loaded by the line above: no lazy lookup)
 
-        _EXT["session"] = "sessions"
+        request._EXT = _EXT + "session=sessions "
         after_request(_save)
