@@ -18,7 +18,6 @@ except ImportError:
 _MPY = sys.implementation.name == "micropython"
 _EAGAIN = const(11)  # errno values of Linux and lwIP (ESP32)
 _EBADF = const(9)
-_ENOMEM = const(12)
 _SLOW_HEAD = const(300)  # ms: a head still incomplete after this may be closed for a newcomer
 
 
@@ -338,11 +337,9 @@ async def _listen(sock, ssl=None):
             conn.setblocking(False)
             raw = conn
             if ssl:  # as asyncio.start_server does: the handshake happens in the first read
-                try:  # TCP_NODELAY (Linux and lwIP values): mbedTLS sends a record per write
-                    conn.setsockopt(6, 1, 1)
-                except OSError:
-                    pass
-                conn = await _wrap(ssl, conn)
+                from .tls import wrap_socket
+
+                conn = await wrap_socket(ssl, conn)
             deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
             while True:
                 try:
@@ -379,20 +376,6 @@ async def _listen(sock, ssl=None):
                 await asyncio.sleep_ms(10)  # let the connections run: they free the heap
             except Exception:  # noqa: BLE001
                 pass
-
-
-async def _wrap(ssl, conn):
-    # mbedTLS takes a connection's buffers (24 KB on a C3, 16 KB of them in
-    # one piece) from the C heap, not MicroPython's: short of it (ENOMEM),
-    # make way as for the Python heap (close an idle keep-alive connection,
-    # or wait for one to end) and try again, up to wait_timeout.
-    deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
-    while True:
-        try:
-            return ssl.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        except OSError as e:
-            if e.errno != _ENOMEM or not await _make_way(deadline):
-                raise
 
 
 async def _accept_tls(stream, rq, sock):

@@ -1,5 +1,5 @@
 # HTTPS helpers, loaded on first use: a server context from certificate
-# files, and rq.scheme. The TLS itself is the port's ssl module (mbedTLS on
+# files, rq.scheme, and wrapping an accepted connection. The TLS itself is the port's ssl module (mbedTLS on
 # MicroPython); server.start(ssl=ctx) wraps each accepted connection.
 
 
@@ -15,6 +15,28 @@ def tls_context(certfile, keyfile):
     else:
         ctx.load_cert_chain(certfile, keyfile)
     return ctx
+
+
+async def wrap_socket(ssl, conn):
+    # MicroPython: the server side of a newly accepted connection (server's
+    # accept loop; the handshake happens in its first read). mbedTLS takes
+    # the connection's buffers (24 KB on a C3, 16 KB of them in one piece)
+    # from the C heap, not MicroPython's: short of it (ENOMEM), make way as
+    # for the Python heap (close an idle keep-alive connection, or wait for
+    # one to end) and try again, up to limits.wait_timeout.
+    from .server import limits, _make_way, ticks_add, ticks_ms
+
+    try:  # TCP_NODELAY (Linux and lwIP values): mbedTLS sends a record per write
+        conn.setsockopt(6, 1, 1)
+    except OSError:
+        pass
+    deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+    while True:
+        try:
+            return ssl.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        except OSError as e:
+            if e.errno != 12 or not await _make_way(deadline):  # 12: ENOMEM (Linux, lwIP/newlib)
+                raise
 
 
 def _der(path):
