@@ -72,9 +72,10 @@ _ADMIN_NEW = (
     b" 8 to 64 characters; the board keeps only its hash</span><br><label class=m><input"
     b" type=checkbox onclick=\"a.type=checked?'text':'password'\"> show password</label></p>"
 )
+# (no minlength here: a field too short in a folded <details> would stop the form without a word)
 _ADMIN_CHANGE = (
     b"<details><summary class=m>Admin password: set (kept). Change it</summary><p><label>New admin"
-    b" password<br><input type=password name=admin id=a minlength=8 maxlength=64"
+    b" password<br><input type=password name=admin id=a maxlength=64"
     b" autocomplete=new-password placeholder=\"empty: keep the current one\"></label><br><label>"
     b"Current admin password<br><input type=password name=current id=c maxlength=64"
     b" autocomplete=current-password></label><br><label class=m><input type=checkbox"
