@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 MPY    := $(BIN)/micropython
 PYTEST_ARGS ?=
+# test processes (pytest-xdist, one test file per process at a time): CI has 2 cores
+TEST_JOBS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test browser package.json
@@ -38,7 +40,7 @@ browser: ## install Debian's chromium for the browser tests (best effort, needs 
 test: venv browser ## run the whole test suite (MicroPython and CPython)
 	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install -q --disable-pip-version-check atheris==3.0.0 2>/dev/null \
 		|| echo "note: atheris could not be installed: its fuzz test will be skipped"
-	@$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest tests -n $(TEST_JOBS) --maxprocesses=4 --dist loadfile $(PYTEST_ARGS)
 
 -include mk/*.mk
 

@@ -1,5 +1,6 @@
 """Paths and small clients shared by the tests."""
 import os
+import random
 import socket
 import sys
 import time
@@ -12,10 +13,30 @@ PYTHON = sys.executable
 APPS = os.path.join(ROOT, "tests", "apps")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Tests run in parallel processes (pytest-xdist): a port chosen by bind(0) and
+# released could be chosen again by another process before this one's server
+# binds it. Each process picks from its own range below the kernel's
+# ephemeral ports (where clients' ports come from), never twice in a row.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 8
+_PORTS = range(10000 + 2500 * _WORKER, 12500 + 2500 * _WORKER)
+_given = []
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port (TCP, or UDP with kind=socket.SOCK_DGRAM) free right now."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        if port in _given:
+            continue
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.append(port)
+        del _given[:-200]
+        return port
+    raise RuntimeError("no free port in %r" % (_PORTS,))
 
 
 def wait_for_port(port, proc, timeout=15.0, host="127.0.0.1"):

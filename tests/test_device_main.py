@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, free_port
 
 TEMPLATE = os.path.join(ROOT, 'examples', 'device_main.py')
 AP_NAME = 'aiowebserver-abcd'  # from the stand-in's MAC address, ends in ab:cd
@@ -194,9 +194,7 @@ def start_board(start_app, tmp_path, join='ok', wifi_json=None, until=SETUP, lan
         (tmp_path / 'wifi.json').write_bytes(data)
     if heap is None and start_app.runtime in ('mpy', 'frozen'):
         heap = BOARD_HEAP
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(('127.0.0.1', 0))
-        dns_port = s.getsockname()[1]
+    dns_port = free_port(socket.SOCK_DGRAM)
     app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap,
                     env={'AIOWEBSERVER_DNS_PORT': str(dns_port)})
     app.dns_port = dns_port

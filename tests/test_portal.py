@@ -157,9 +157,7 @@ def start_setup(start_app, tmp_path, wifi_json=None, heap=None):
     (tmp_path / 'network.py').write_text(FAKE_NETWORK)
     if wifi_json is not None:
         (tmp_path / 'wifi.json').write_text(wifi_json)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(('127.0.0.1', 0))
-        dns_port = s.getsockname()[1]
+    dns_port = free_port(socket.SOCK_DGRAM)
     app = start_app(str(tmp_path / 'main.py'), cwd=str(tmp_path), heap=heap,
                     env={'AIOWEBSERVER_DNS_PORT': str(dns_port)})
     log = wait_for_log(app, "setup: join '%s' with a phone" % AP_NAME)
