@@ -144,10 +144,10 @@ def test_the_qemu_ota_image_is_updated_over_http_and_an_unconfirmed_app_rolled_b
         pytest.skip(out.strip())
     print(out)
     assert status == 0, out
-    steps = [line.split(":")[0] for line in out.splitlines() if line[:5] in ("ok   ", "FAIL ")]
+    lines = out.splitlines()
     for step in ("ok   1 fresh flash", "ok   2 make ota", "ok   2b refused uploads", "ok   3b make ota again",
                  "ok   3c the bootloader rolled back"):
-        assert step in steps, out
+        assert any(line.startswith(step + ":") or line.startswith(step + " ") for line in lines), (step, out)
     assert out.strip().splitlines()[-1].startswith("qemu-ota-test: pass"), out
 
 
