@@ -41,6 +41,9 @@ at_most() { local l; l=$(left); echo $(( l < $1 ? l : $1 )); }
 
 # QEMU_TEST_LOG: a directory to keep QEMU's output and the files deployed in
 qemu_cleanup() {
+    touch "$WORK/stop"  # QEMU_RESTART's loop ends
+    [ -n "${TAIL_PID:-}" ] && kill "$TAIL_PID" 2>/dev/null
+    [ -s "$WORK/qemu.pid" ] && kill "$(cat "$WORK/qemu.pid")" 2>/dev/null
     [ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null && wait "$QEMU_PID" 2>/dev/null
     if [ -n "${QEMU_TEST_LOG:-}" ]; then mkdir -p "$QEMU_TEST_LOG" && cp "$WORK"/*.log "$WORK"/*.py "$QEMU_TEST_LOG"/ 2>/dev/null; fi
     rm -rf "$WORK"
@@ -59,19 +62,40 @@ fail_end() {
 
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# qemu_boot: a fresh 4 MB flash file from IMAGE ($WORK/flash.bin), booted with
-# -icount 3 (guest time advances with the instructions: repeatable figures),
-# open_eth user networking (board port 80 on 127.0.0.1:HTTP_PORT) and the
-# serial on 127.0.0.1:SERIAL_PORT; then waits for the MicroPython prompt.
-# QEMU is killed at the end of the run, or after TOTAL seconds.
+# qemu_args: QEMU's arguments for the flash file: -icount 3 (guest time
+# advances with the instructions: repeatable figures), open_eth user networking
+# (board port 80 on 127.0.0.1:HTTP_PORT), the serial on 127.0.0.1:SERIAL_PORT
+qemu_args() {
+    QEMU_ARGS=(-machine esp32c3 -icount 3 -display none -monitor none
+        -drive file="$WORK/flash.bin",if=mtd,format=raw
+        -global driver=timer.esp32c3.timg,property=wdt_disable,value=true
+        -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80
+        -serial tcp:127.0.0.1:$SERIAL_PORT,server,nowait)
+}
+
+# qemu_boot: a fresh 4 MB flash file from IMAGE ($WORK/flash.bin), booted
+# with qemu_args; then waits for the MicroPython prompt. QEMU is killed at the end
+# of the run, or after TOTAL seconds. With QEMU_RESTART=1: QEMU runs with
+# -no-reboot, and each guest reset (it exits with status 0) starts a new QEMU
+# on the same flash file (one line each in $WORK/restarts); ci/qemu-ota-test.sh
+# says why.
 qemu_boot() {
     timeout 120 "$ESPTOOL" --chip esp32c3 merge-bin --pad-to-size 4MB -o "$WORK/flash.bin" 0x0 "$IMAGE" >"$WORK/merge.log" 2>&1 \
         || fail "merging the image: $(tail -n 3 "$WORK/merge.log")"
-    timeout "$TOTAL" "$QEMU" -machine esp32c3 -icount 3 -display none -monitor none \
-        -drive file="$WORK/flash.bin",if=mtd,format=raw \
-        -global driver=timer.esp32c3.timg,property=wdt_disable,value=true \
-        -nic user,model=open_eth,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80 \
-        -serial tcp:127.0.0.1:$SERIAL_PORT,server,nowait </dev/null >"$WORK/qemu.log" 2>&1 &
+    qemu_args
+    if [ -n "${QEMU_RESTART:-}" ]; then
+        (
+            while :; do
+                timeout "$(left)" "$QEMU" "${QEMU_ARGS[@]}" -no-reboot </dev/null >>"$WORK/qemu.log" 2>&1 &
+                echo $! >"$WORK/qemu.pid"
+                wait $! || exit
+                [ -e "$WORK/stop" ] && exit
+                echo "guest reset at $(( $(date +%s) - START )) s: QEMU started again on the same flash file" | tee -a "$WORK/qemu.log" >>"$WORK/restarts"
+            done
+        ) &
+    else
+        timeout "$TOTAL" "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$WORK/qemu.log" 2>&1 &
+    fi
     QEMU_PID=$!
     echo "$NAME: booting $IMAGE (pid $QEMU_PID, http 127.0.0.1:$HTTP_PORT, serial socket://127.0.0.1:$SERIAL_PORT)"
     local boot

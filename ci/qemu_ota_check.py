@@ -15,7 +15,7 @@ writes through (the otadata partition).
       POST /device/restart (admin password from $ADMIN_PASSWORD), then waits
       until the board has reset and serves again
   qemu_ota_check.py tail SERIAL_PORT FILE
-      copies the emulated serial into FILE until QEMU closes it
+      copies the emulated serial into FILE, from each QEMU in turn, until killed
 
 Each prints one line, "ok   STEP: ..." or "FAIL STEP: ...", exit status 0 / 1.
 """
@@ -182,15 +182,21 @@ def restart(step, host):
 
 
 def tail(port, path):
-    # Connected until QEMU closes the serial: every boot's output (ROM, bootloader, main.py)
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s, open(path, "ab") as out:
-        s.settimeout(None)
+    # Every boot's output (ROM, bootloader, main.py), connecting again when a
+    # new QEMU listens after a guest reset; ends when the script kills it
+    with open(path, "ab") as out:
         while True:
-            data = s.recv(4096)
-            if not data:
-                return 0
-            out.write(data)
-            out.flush()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                    s.settimeout(None)
+                    while True:
+                        data = s.recv(4096)
+                        if not data:
+                            break
+                        out.write(data)
+                        out.flush()
+            except OSError:
+                time.sleep(0.1)  # no QEMU listening yet: poll
 
 
 def main(argv):
