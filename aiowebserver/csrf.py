@@ -31,24 +31,30 @@ def _cors_allows(rq, origin):
     return False
 
 
+def same_origin(rq, same_site=False):
+    # Whether the browser says the request comes from a page of this origin
+    # (same_site: or of this site); True as well when it says nothing (no
+    # browser). Used by allowed() and by aiowebserver.device, which lets no
+    # web.cors() origin through.
+    headers = rq.headers
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        site = site.lower()
+        return site == "same-origin" or site == "none" or (same_site and site == "same-site")
+    origin = headers.get("origin")
+    if origin is None:
+        return True  # not from a browser (or one too old to say): nothing to check
+    if origin != "null":
+        host = headers.get("host")
+        return host is not None and _host(origin) == _host("http://" + host)
+    return False
+
+
 def allowed(rq, same_site=False):
     # Whether the request may go on.
     if rq.method not in _UNSAFE:
         return True
-    headers = rq.headers
-    origin = headers.get("origin")
-    site = headers.get("sec-fetch-site")
-    if site is not None:
-        site = site.lower()
-        if site == "same-origin" or site == "none" or (same_site and site == "same-site"):
-            return True
-    elif origin is None:
-        return True  # not from a browser (or one too old to say): nothing to check
-    elif origin != "null":
-        host = headers.get("host")
-        if host is not None and _host(origin) == _host("http://" + host):
-            return True
-    return _cors_allows(rq, origin)
+    return same_origin(rq, same_site) or _cors_allows(rq, rq.headers.get("origin"))
 
 
 async def _refuse(rq):
