@@ -5,7 +5,8 @@
 # Updates, files, Wi-Fi, the password and restart need the admin password
 # (HTTP Basic, any user name), whose SHA-256 is the key "admin_sha256" of
 # wifi.json: set over USB (make deploy) or on the setup page, changed here
-# only with the current one.
+# only with the current one. Pages of other sites cannot use them (CSRF):
+# admin() refuses what the browser says comes from elsewhere (csrf.py).
 import gc
 import json
 import os
@@ -31,6 +32,7 @@ _ADDRESSES = const(16)  # addresses whose failures are remembered
 MAX_FILE = const(1 << 20)  # bytes of one uploaded file
 _CONFIG_MAX = const(2048)  # bytes of wifi.json read
 _NO_PASSWORD = "no admin password set: make deploy PORT=... ADMIN_PASSWORD=... (over USB), or the setup page"
+_CROSS_SITE = "cross-site request refused: use this board's own page (or make ota, make deploy, curl)"
 _T0 = time.time()
 _seen = {}  # address -> [failures, ticks of the first, ticks blocked until or None]
 _state = {"status": None, "firmware": None}
@@ -141,7 +143,18 @@ async def _refuse(rq, status, text, header=None):
 
 async def admin(rq):
     # True when the request carries the admin password; otherwise it has been
-    # answered: 403 (none configured), 429 (too many failures), 401.
+    # answered: 403 (sent by a page of another site, or no password
+    # configured), 429 (too many failures), 401. Every endpoint that changes
+    # something calls it first.
+    from .csrf import same_origin
+
+    # A browser sends the Basic credentials it remembers along with a form
+    # of any site: refused before the password is tried (nor counted, so
+    # another site cannot block the admin with 429). No web.cors() origin
+    # passes; clients without a browser (make ota, make deploy, curl) do.
+    if not same_origin(rq):
+        await _refuse(rq, 403, _CROSS_SITE)
+        return False
     want = _admin_hash(read_config())
     if want is None:
         await _refuse(rq, 403, _NO_PASSWORD)

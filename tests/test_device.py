@@ -13,6 +13,7 @@ import os
 import platform
 import socket
 import subprocess
+import time
 
 from helpers import MPY_CROSS, ROOT, read_response
 from ota_fakes import app_image, write_standins
@@ -21,6 +22,7 @@ from test_device_main import start_board, wait_for_log
 PASSWORD = "correct horse"
 NEW_PASSWORD = "battery staple"
 HOME = {"ssid": "Home", "password": "secret123"}
+CROSS_SITE = b"cross-site request refused: use this board's own page (or make ota, make deploy, curl)"
 # the template is compiled from source at start, the page and updates come on top
 # (a board runs them frozen: far less heap); as the template's status page test
 HEAP = "128k"
@@ -63,9 +65,40 @@ def from_address(app, source, method, path, headers, body=b"", host="board"):
         s.close()
 
 
+def what_the_board_keeps(tmp_path):
+    """Everything an endpoint could change: its files and the other app slot."""
+    kept = {}
+    for name in ("wifi.json", "main.py", "main.py.tmp", "otadata.txt", "ota_1.bin"):
+        path = tmp_path / name
+        kept[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+    return kept
+
+
+def still_up_a_second_after(app, t0):
+    """The board serves at least a second after t0 (a restart ends it within 0.5 s)."""
+    events = b""
+    if time.monotonic() - t0 < 1.0:  # the status stream's next event comes 2 s after its first
+        s = socket.create_connection((app.host, app.port), timeout=10)
+        try:
+            s.sendall(b"GET /device/events HTTP/1.1\r\nHost: board\r\n\r\n")
+            while events.count(b"data:") < 2:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                events += chunk
+        finally:
+            s.close()
+        assert events.count(b"data:") == 2, events
+    assert app.proc.poll() is None
+
+
 def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_password(runtime, start_app, tmp_path):
     app, log = board(start_app, tmp_path)
     assert log.index("serving on") < log.index("ota: running from ota_0, confirmed")  # confirmed once serving
+    # a page of another site cannot restart the board (more below)
+    status, _, body = from_address(app, "127.0.0.3", "POST", "/device/restart", {"Sec-Fetch-Site": "cross-site"})
+    assert status == 403 and body == b"403 " + CROSS_SITE + b"\n", body
+    refused_at = time.monotonic()
 
     # the page: gzipped bytes for browsers, plain HTML for the rest
     status, headers, body = app.request("GET", "/device", headers={"Accept-Encoding": "gzip, deflate"})
@@ -88,6 +121,30 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
     cfg = dict(HOME, admin_sha256=hashlib.sha256(PASSWORD.encode()).hexdigest())
     (tmp_path / "wifi.json").write_text(json.dumps(cfg))  # what make deploy ADMIN_PASSWORD=... writes
 
+    # a page of another site (CSRF): its forms and fetch() would carry the Basic
+    # credentials the browser remembers; every endpoint that changes something
+    # answers 403 before the password is tried, and nothing changes
+    kept = what_the_board_keeps(tmp_path)
+    unsafe = (("POST", "/device/restart", b"", {}),
+              ("POST", "/device/firmware", app_image(40_000, seed=3), {"Content-Type": "application/octet-stream"}),
+              ("PUT", "/device/files?name=main.py", b"print('not yours')\n", {}),
+              ("POST", "/device/wifi", b"ssid=Evil&password=evil-pass", {"Content-Type": "application/x-www-form-urlencoded"}),
+              ("POST", "/device/password", json.dumps({"password": "not yours either"}).encode(),
+               {"Content-Type": "application/json"}))
+    for method, path, body, headers in unsafe:
+        for where in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                      {"Origin": "http://evil.example"}, {"Origin": "null"}):  # no Sec-Fetch-Site: plain HTTP on a LAN
+            status, _, body_ = from_address(app, "127.0.0.3", method, path, dict(auth(), **dict(headers, **where)), body)
+            assert status == 403 and body_ == b"403 " + CROSS_SITE + b"\n", (path, where, status, body_)
+    assert what_the_board_keeps(tmp_path) == kept
+    # not counted as failed passwords: another site cannot get the admin a 429
+    for _ in range(6):
+        status, _, _ = from_address(app, "127.0.0.3", "POST", "/device/restart", {"Origin": "http://evil.example"})
+        assert status == 403
+    status, _, body = from_address(app, "127.0.0.3", "POST", "/device/wifi", dict(auth(), **{
+        "Origin": "http://board", "Content-Type": "application/x-www-form-urlencoded"}), b"ssid=Home&password=secret123")
+    assert status == 200, body  # the board's own origin (Host: board) passes
+
     # five wrong passwords from one address: 429 for a minute, even with the right one
     for i in range(5):
         status, headers, _ = from_address(app, "127.0.0.2", "POST", "/device/restart", auth("wrong %d" % i))
@@ -102,7 +159,8 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
         status, _, body = app.request("PUT", "/device/files?name=" + name, body=b"x", headers=auth())
         assert status == 400 and b"bad file name" in body, (name, body)
     new_main = (tmp_path / "main.py").read_bytes() + b"\n# deployed over HTTP\n"
-    status, _, body = app.request("PUT", "/device/files?name=main.py", body=new_main, headers=auth())
+    status, _, body = app.request("PUT", "/device/files?name=main.py", body=new_main,
+                                  headers=dict(auth(), **{"Sec-Fetch-Site": "same-origin"}))
     assert status == 200 and json.loads(body) == {"name": "main.py", "written": len(new_main)}, body
     assert (tmp_path / "main.py").read_bytes() == new_main and not (tmp_path / "main.py.tmp").exists()
 
@@ -111,7 +169,7 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
                                   headers=dict(auth(), **{"Content-Type": "application/json"}))
     assert status == 400 and b"8 to 63" in body
     status, _, body = app.request("POST", "/device/wifi", body=json.dumps({"ssid": "Other", "password": "password2"}),
-                                  headers=dict(auth(), **{"Content-Type": "application/json"}))
+                                  headers=dict(auth(), **{"Content-Type": "application/json", "Origin": app.url}))
     assert status == 200, body
     assert json.loads((tmp_path / "wifi.json").read_text()) == dict(cfg, ssid="Other", password="password2")
 
@@ -135,6 +193,9 @@ def test_the_device_page_updates_firmware_files_and_wifi_behind_the_admin_passwo
     assert json.loads((tmp_path / "wifi.json").read_text()) == cfg
     status, _, _ = app.request("POST", "/device/restart", headers=dict(auth(), **as_json))
     assert status == 401  # the old one is gone
+
+    if runtime == "micropython":  # (one runtime: it may wait 2 s)
+        still_up_a_second_after(app, refused_at)  # the refused restart did not happen later either
 
     # the firmware: written, verified, switched; then the board resets into it
     status, _, body = app.request("POST", "/device/firmware", body=image, headers=auth(NEW_PASSWORD), timeout=30)
