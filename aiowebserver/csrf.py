@@ -4,7 +4,7 @@
 # request comes from: Sec-Fetch-Site, else Origin against Host. A request with
 # neither (curl, scripts, old browsers' same-origin forms) passes.
 import sys
-from .router import before_request
+from .router import before_request, _errors
 
 _UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -59,12 +59,14 @@ def allowed(rq, same_site=False):
 
 async def _refuse(rq):
     rq.return_status(403)
-    from .errors import handler_for
+    if _errors:  # the app or a mounted group has error handlers: maybe one for 403
+        # (errors and status: ~7 KB of .mpy heap, not loaded for the plain refusal)
+        from .errors import handler_for
 
-    handler = handler_for(rq, 403)
-    if handler is not None:
-        await handler(rq)  # the app's errorhandler(403)
-        return
+        handler = handler_for(rq, 403)
+        if handler is not None:
+            await handler(rq)  # the app's errorhandler(403)
+            return
     rq._add_header("Content-Type", "text/plain; charset=utf-8")
     await rq.w("403 Forbidden: cross-site request refused\n")
 

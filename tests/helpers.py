@@ -2,6 +2,7 @@
 import os
 import random
 import socket
+import subprocess
 import sys
 import time
 
@@ -108,3 +109,20 @@ def read_response(sock, timeout=5.0):
         if not chunk:
             return status, headers, rest, b""
         rest += chunk
+
+
+def start_compiled(start_app, tmp_path, app, *modules, heap=None, env=None):
+    """Start tests/apps/<app> (importing tests/apps/<modules>), or the program at
+    the absolute path app; on the mpy runtime compiled to .mpy by mpy-cross, as
+    an app on a board would be (MicroPython compiling a .py at import needs
+    heap for the compiler and leaves it in pieces)."""
+    if start_app.runtime != "mpy":
+        return start_app(app, env=env)
+    for name in (app,) + modules:
+        mpy = os.path.join(str(tmp_path), os.path.basename(name)[:-3] + ".mpy")
+        subprocess.run([MPY_CROSS, "-o", mpy, os.path.join(APPS, name)], check=True)
+    launcher = os.path.join(str(tmp_path), "launch.py")
+    name = os.path.basename(app)[:-3]
+    with open(launcher, "w") as f:  # a program that serves only as __main__ (the examples) is started here
+        f.write("import {0}\nif hasattr({0}, 'web'):\n    {0}.web.run_forever()\n".format(name))
+    return start_app(launcher, heap=heap, env=env)

@@ -11,10 +11,12 @@ import pytest
 from websockets.asyncio.client import connect
 
 
+from helpers import start_compiled
+
 # the app loads ssl, SSE, WebSocket and sessions: ~66 KB of .mpy modules and objects
 # (frozen on a board), which leave a 128k heap in pieces too small for a 3 KB
 # WebSocket message: 160k (LITE, the 64k test below, loads none of them)
-HEAP = {"mpy": "160k"}
+HEAP = {"mpy": os.getenv("XHEAP_HTTPS", "160k")}
 
 
 def make_cert(directory, kind):
@@ -61,11 +63,11 @@ def closes(sock, timeout):
 
 
 @pytest.mark.parametrize("kind", ["ec", "rsa"])
-def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind):
+def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind, tmp_path):
     if kind == "rsa" and start_app.runtime != "micropython":
         pytest.skip("RSA: on MicroPython from source is enough (on CPython it is OpenSSL's business)")
     cert, key = certs[kind]
-    app = start_app("https_app.py", env={"CERT": cert, "KEY": key}, heap=HEAP.get(start_app.runtime))
+    app = start_compiled(start_app, tmp_path, "https_app.py", env={"CERT": cert, "KEY": key}, heap=HEAP.get(start_app.runtime))
     # a client that connects and never says a word: its handshake times out (head_timeout 1 s)
     silent = app.connect()
     t0 = time.monotonic()
@@ -121,8 +123,8 @@ def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind):
     assert "Traceback" not in app.log(), app.log()
 
 
-def test_plain_http_says_http_and_tls_fits_a_64k_heap(start_app, certs):
-    app = start_app("https_app.py", heap=HEAP.get(start_app.runtime))  # no certificate: plain HTTP
+def test_plain_http_says_http_and_tls_fits_a_64k_heap(start_app, certs, tmp_path):
+    app = start_compiled(start_app, tmp_path, "https_app.py", heap=HEAP.get(start_app.runtime))  # no certificate: plain HTTP
     # rq.scheme on a plain connection (the sessions' Secure cookie reads it)
     assert app.request("GET", "/")[::2] == (200, b"hello over http")
     assert "Secure" not in app.request("GET", "/login")[1]["set-cookie"]
@@ -131,7 +133,7 @@ def test_plain_http_says_http_and_tls_fits_a_64k_heap(start_app, certs):
     # .mpy at 64k: TLS without SSE and WebSocket (the ssl module and context take
     # ~5 KB, a TLS connection ~4.3 KB of this 64-bit heap: one at a time here)
     cert, key = certs["ec"]
-    app = start_app("https_app.py", env={"CERT": cert, "KEY": key, "LITE": "1"})
+    app = start_compiled(start_app, tmp_path, "https_app.py", env={"CERT": cert, "KEY": key, "LITE": "1"})
     conn = https(app, cert)
     try:
         assert get(conn, "GET", "/")[2] == b"hello over https"

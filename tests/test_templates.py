@@ -73,14 +73,12 @@ def test_the_compiler_gives_the_same_modules_on_micropython_and_says_where_a_tem
 
 def test_templates_render_escaped_with_includes_blocks_and_loops_and_stream_big_pages(start_app, compiled):
     runtime = start_app.runtime
-    # mpy: 96k, as for basic.py: beside the server, the four template modules take
-    # 7.5 KB, which leaves a 64k heap at 10 KB free in pieces under 1 KB
-    app = start_app("template_app.py", env={"TEMPLATES_PATH": compiled["mpy" if runtime == "mpy" else "py"]},
-                    heap="96k" if runtime == "mpy" else None)
+    # mpy: the default 64 KB heap, the templates as .mpy (6.4 KB of it)
+    app = start_app("template_app.py", env={"TEMPLATES_PATH": compiled["mpy" if runtime == "mpy" else "py"]})
     status, headers, body = app.request("GET", "/page")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert body.decode() == PAGE
-    # 3000 rows, 133 KB: more than the whole 96 KB heap of the mpy runtime, so
+    # 3000 rows, 133 KB: more than the whole 64 KB heap of the mpy runtime, so
     # it cannot have been built in memory; sent in chunks of at most 1000 bytes
     rows = 3000
     status, headers, body = app.request("GET", "/big?%d" % rows, timeout=30)
@@ -96,11 +94,18 @@ def test_templates_render_escaped_with_includes_blocks_and_loops_and_stream_big_
         assert max(samples) - min(samples) < 1024, samples
 
 
-def test_the_example_page_escapes_a_hostile_sensor_name(start_app):
-    # the example's templates are .py source, compiled by MicroPython at import:
-    # more heap than the 64k the .mpy templates need above
-    app = start_app(os.path.join(ROOT, "examples", "template_page.py"),
-                    heap="128k" if start_app.runtime == "mpy" else None)
+def test_the_example_page_escapes_a_hostile_sensor_name(start_app, tmp_path):
+    example = os.path.join(ROOT, "examples", "template_page.py")
+    if start_app.runtime == "mpy":  # as on a board: the program and its compiled templates as .mpy, no .html
+        (tmp_path / "templates").mkdir()
+        for name in os.listdir(os.path.join(ROOT, "examples", "templates")):
+            if name.endswith(".py"):
+                subprocess.run([MPY_CROSS, "-o", str(tmp_path / "templates" / (name[:-3] + ".mpy")),
+                                os.path.join(ROOT, "examples", "templates", name)], check=True)
+        subprocess.run([MPY_CROSS, "-o", str(tmp_path / "template_page.mpy"), example], check=True)
+        (tmp_path / "launch.py").write_text("import template_page\n")
+        example = str(tmp_path / "launch.py")
+    app = start_app(example)  # mpy: 64 KB
     status, _, body = app.request("GET", "/")
     body = body.decode()
     assert status == 200 and "<title>Sensors of esp32-c3</title>" in body
