@@ -53,8 +53,10 @@ def _b64(data):
 
 
 def sign(data):
-    # A session dict -> the cookie value (str).
-    msg = b"%s.%x" % (_b64(json.dumps(data).encode()), int(time()))
+    # A session dict (or its JSON text) -> the cookie value (str).
+    if not isinstance(data, str):
+        data = json.dumps(data)
+    msg = b"%s.%x" % (_b64(data.encode()), int(time()))
     return (msg + b"." + _b64(_mac(msg))).decode()
 
 
@@ -121,15 +123,16 @@ async def _save(rq):
     if now is None:
         set_cookie(rq, name, "", max_age=0, secure=secure)
         return
-    value = sign(session)
     limit = max_size or min(_BROWSER_MAX, rq._limits.buffer_size - _OTHER_HEADERS)
-    size = len(name) + 1 + len(value)
+    # name=base64(json).time.base64(mac), its size known before it is made: a
+    # session too big costs no encoding (in a small heap, its copies may not fit)
+    size = len(name) + 1 + (len(now.encode()) + 2) // 3 * 4 + 1 + len("%x" % int(time())) + 45
     if size > limit:
         raise ValueError(
             "session cookie of %d bytes, over its limit of %d: store less in rq.session, "
             "or raise web.limits.buffer_size (the browser sends it back in every request head)" % (size, limit)
         )
-    set_cookie(rq, name, value, max_age=max_age, secure=secure)
+    set_cookie(rq, name, sign(now), max_age=max_age, secure=secure)
 
 
 def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=None):
