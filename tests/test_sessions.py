@@ -226,6 +226,10 @@ def test_a_group_serves_its_routes_under_its_prefix_with_its_own_hooks_and_error
     status, headers, body = app.request("PUT", "/api/item")
     assert status == 405 and headers["allow"] == "POST"
     assert app.request("POST", "/api/item", body=b"")[2] == b"created"
+    # web.csrf()'s refusal: the group's errorhandler(403) under its prefix, the plain text elsewhere
+    evil = {"Origin": "http://evil.example"}
+    assert app.request("POST", "/api/item", body=b"", headers=evil)[::2] == (403, b"api: cross-site refused")
+    assert app.request("POST", "/status", body=b"", headers=evil)[::2] == (403, b"403 Forbidden: cross-site request refused\n")
 
 
 def test_log_in_see_the_protected_page_and_log_out_with_http_client_and_in_chromium(start_app, runtime, request, tmp_path):

@@ -4,6 +4,7 @@ import aiowebserver as web
 import group_api
 
 web.mount("/api", group_api)  # the module's one top-level Group
+web.csrf()  # its 403 goes through the group's errorhandler(403) under /api
 
 
 @group_api.api.route("GET", "/late")  # a route the group gets after it was mounted
