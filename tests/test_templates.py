@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from helpers import MICROPYTHON, MPY_CROSS, ROOT
+from helpers import MICROPYTHON, MPY_CROSS, ROOT, start_compiled
 
 sys.path.insert(0, ROOT)
 from aiowebserver.template_compile import TemplateError, compile_dir, compile_template  # noqa: E402
@@ -71,10 +71,11 @@ def test_the_compiler_gives_the_same_modules_on_micropython_and_says_where_a_tem
         assert message in str(info.value), (text, str(info.value))
 
 
-def test_templates_render_escaped_with_includes_blocks_and_loops_and_stream_big_pages(start_app, compiled):
+def test_templates_render_escaped_with_includes_blocks_and_loops_and_stream_big_pages(start_app, compiled, tmp_path):
     runtime = start_app.runtime
-    # mpy: the default 64 KB heap, the templates as .mpy (6.4 KB of it)
-    app = start_app("template_app.py", env={"TEMPLATES_PATH": compiled["mpy" if runtime == "mpy" else "py"]})
+    # mpy: the default 64 KB heap, the app and the templates as .mpy (6.4 KB of it)
+    app = start_compiled(start_app, tmp_path, "template_app.py",
+                         env={"TEMPLATES_PATH": compiled["mpy" if runtime == "mpy" else "py"]})
     status, headers, body = app.request("GET", "/page")
     assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
     assert body.decode() == PAGE
