@@ -482,7 +482,10 @@ async def start(host=None, port=None, ssl=None):
         # tasks, asyncio's stream code) would land in the free end, leaving
         # no piece of buffer_size bytes (48k .mpy: 8 KB free, none over 432 B)
         gc.collect()
-        _pool.append(_slot())
+        try:
+            _pool.append(_slot())
+        except MemoryError:  # no piece that big even now: serve anyway (_take_slot waits for one)
+            pass
     for p in ports:
         try:
             if _MPY:
