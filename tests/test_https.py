@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 
 from helpers import start_compiled
 
-# The app, compiled as on a board, loads ssl, SSE, WebSocket and sessions: 74 KB of
+# The app, compiled as on a board, loads ssl, SSE, WebSocket and sessions: 81 KB of
 # the mpy runtime's heap once started (bytecode, functions and qstrs of the .mpy
 # modules on this 64-bit port; frozen on a board they stay in flash). Measured:
 # at 96k the WebSocket code has no room to load at the first upgrade (503); at
