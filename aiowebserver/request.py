@@ -395,11 +395,16 @@ class Request:
         if self._chunked:
             frame = b"%x\r\n" % n
             if n < _SMALL:
-                self._writer.write(frame + data + b"\r\n")
-            else:
-                self._writer.write(frame)
-                self._writer.write(data)
-                self._writer.write(b"\r\n")
+                try:  # frame, data and CRLF in one write: one TCP segment
+                    whole = frame + data + b"\r\n"
+                except MemoryError:  # no piece that big in a fragmented heap: three writes
+                    whole = None
+                if whole is not None:
+                    self._writer.write(whole)
+                    return
+            self._writer.write(frame)
+            self._writer.write(data)
+            self._writer.write(b"\r\n")
         else:
             self._writer.write(data)
 

@@ -106,11 +106,9 @@ def test_the_example_page_escapes_a_hostile_sensor_name(start_app, tmp_path):
         subprocess.run([MPY_CROSS, "-o", str(tmp_path / "template_page.mpy"), example], check=True)
         (tmp_path / "launch.py").write_text("import template_page\n")
         example = str(tmp_path / "launch.py")
-    # mpy: 72k. Measured at 64k: 41 KB held once started; the first render loads
-    # template.py and the example's three template modules (.mpy: in the heap
-    # here, in flash on a board) and leaves 7.2 KB free in pieces of at most 352 B,
-    # where a streamed piece (512 B with its chunk frame: 537 B) finds no room
-    app = start_app(example, heap="72k" if start_app.runtime == "mpy" else None)
+    # mpy: 64k, where the first render leaves 7.2 KB free in pieces of at most
+    # 352 B: a 512-byte piece goes out without its chunk frame joined to it
+    app = start_app(example)
     status, _, body = app.request("GET", "/")
     body = body.decode()
     assert status == 200 and "<title>Sensors of esp32-c3</title>" in body
