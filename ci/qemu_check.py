@@ -243,6 +243,11 @@ def http_checks(port, seconds):
     return lim, b
 
 
+def heap_text(value):
+    """'8,416 B' for a number of bytes; what the board said (n/a ...) else."""
+    return "%s B" % format(value, ",") if isinstance(value, int) else str(value)
+
+
 def readme_table(path, lim, b, note):
     """Rewrite the C3 table between <!-- c3:start --> and <!-- c3:end --> in path."""
     md = "microdot_close" in b
@@ -263,7 +268,9 @@ def readme_table(path, lim, b, note):
         "| heap after `import aiowebserver` + one route (frozen) | %s B | %s | |" % (
             format(lim["heap_import"], ","),
             "microdot (.mpy) %s B" % format(b["microdot_heap_import"], ",") if md else ""),
-        "| heap in use after the first request (main.py's own objects too) | %s B | | |" % format(b["heap_serving"], ","),
+        "| heap in use after the first request: a hello app | %s | | |" % heap_text(lim.get("heap_hello")),
+        "| heap in use after the first request: the device template (main.py's own objects too) | %s B | | |"
+        % format(b["heap_serving"], ","),
         "",
         "Espressif's QEMU (`-machine esp32c3 -icount 3`: guest time advances with the",
         "instructions, so the figures do not depend on the host), the `BOARD_VARIANT=QEMU`",
@@ -300,10 +307,12 @@ def main():
     lim, b = result
     if os.environ.get("QEMU_TEST_README"):
         readme_table(os.environ["QEMU_TEST_README"], lim, b, os.environ.get("QEMU_TEST_NOTE", ""))
-    print("qemu-test: pass; heap: import + one route %d B, in use after the first request %d B; "
+    print("qemu-test: pass; heap: import + one route %d B, in use after the first request %s (hello app), "
+          "%d B (device template); "
           "aiowebserver %d req/s one connection each, %d keep-alive; raw asyncio %d / %d "
           "(guest time, %d requests each)" % (
-              lim["heap_import"], b["heap_serving"], b["aiowebserver_close"], b["aiowebserver_keepalive"],
+              lim["heap_import"], heap_text(lim.get("heap_hello")), b["heap_serving"],
+              b["aiowebserver_close"], b["aiowebserver_keepalive"],
               b["raw_close"], b["raw_keepalive"], b["n"]))
 
 

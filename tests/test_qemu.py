@@ -161,13 +161,15 @@ def test_the_c3_table_is_rewritten_between_its_markers_only(tmp_path):
     readme.write_text("before\n<!-- c3:start -->\nold\n<!-- c3:end -->\nafter\n", encoding="utf-8")
     figures = {"aiowebserver_close": 104, "aiowebserver_keepalive": 221, "raw_close": 124, "raw_keepalive": 273,
                "microdot_close": 46, "microdot_heap_import": 5024, "heap_serving": 8416, "n": 200}
-    qemu_check.readme_table(str(readme), {"heap_import": 1568}, figures, "")
+    qemu_check.readme_table(str(readme), {"heap_import": 1568, "heap_hello": 5968}, figures, "")
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("before\n<!-- c3:start -->\n| ESP32-C3") and text.endswith("<!-- c3:end -->\nafter\n")
     assert "old" not in text
     assert "| one connection per request, req/s | 104 | raw asyncio 124 · microdot 46 | 0.84× vs raw, 2.26× vs microdot |" in text
     assert "| keep-alive, req/s | 221 | raw asyncio 273 | 0.81× vs raw |" in text
-    assert "1,568 B" in text and "microdot (.mpy) 5,024 B" in text and "8,416 B" in text
+    assert "1,568 B" in text and "microdot (.mpy) 5,024 B" in text
+    assert "| heap in use after the first request: a hello app | 5,968 B |" in text
+    assert "| heap in use after the first request: the device template (main.py's own objects too) | 8,416 B |" in text
     assert "QEMU_TEST_README=README.md ci/qemu-test.sh" in text
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
         ours = f.read()
