@@ -394,17 +394,20 @@ async def _take_slot():
     # the heap has been short for wait_timeout (that connection gets a 503).
     while True:
         rq = None
+        # min_free for the request (also with a pooled slot: the handler
+        # needs heap), and a new slot's head buffer and object besides
+        need = limits.min_free if _pool else limits.min_free + 2 * limits.buffer_size
         if _state["spare"]:  # a recent look found plenty of heap
             _state["spare"] -= 1
-            free = limits.min_free
+            free = need
         else:  # (gc.mem_free() scans the heap's table: its cost grows with the heap)
             free = gc.mem_free()
-            if free < limits.min_free:  # also with a pooled one: the handler needs heap
+            if free < need:
                 gc.collect()
                 free = gc.mem_free()
             if free >= 16 * limits.min_free:
                 _state["spare"] = 8  # eight connections cannot take that much
-        if free >= limits.min_free:
+        if free >= need:
             try:
                 rq = _slot()
             except MemoryError:  # free, but in pieces too small
