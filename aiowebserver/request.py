@@ -59,10 +59,11 @@ def date_line():
 
 def load(name, limits):
     # aiowebserver.NAME, an optional part, imported on first use. As a .mpy
-    # file (MicroPython) it takes about twice its size in heap: it loads only
-    # when min_free bytes stay free after that, else MemoryError (a 503 with
-    # Retry-After). A failed import would keep the names it interned (and a
-    # new qstr table of up to 4 KB) for good, in the middle of the largest
+    # file (MicroPython) it takes up to twice its size in heap, and its names
+    # may need a new qstr table (320 entries: 3.5 KB on a 64-bit port): it
+    # loads only when min_free bytes stay free after three times its size,
+    # else MemoryError (a 503 with Retry-After). A failed import keeps the
+    # names it interned and that table for good, in the middle of the largest
     # free piece: 64k .mpy, static.py tried in 11 KB left 5 KB fewer for good.
     full = "aiowebserver." + name
     if _MPY and full not in sys.modules and __file__.endswith(".mpy"):
@@ -70,7 +71,7 @@ def load(name, limits):
         from os import stat
 
         try:
-            need = 2 * stat(__file__[:-11] + name + ".mpy")[6] + limits.min_free
+            need = 3 * stat(__file__[:-11] + name + ".mpy")[6] + limits.min_free
         except OSError:
             need = 0
         if mem_free() < need:
@@ -341,8 +342,9 @@ class Request:
     def header_json(self):
         return self.header("Content-Type", "application/json")
 
-    def _head(self, length):
+    def _head(self, length, body=None):
         # Status line and headers; length None: chunked (HTTP/1.0: close-delimited).
+        # body: a small body joined to them (one allocation, before _started).
         status = self._status
         parts = [status_line(status, self._reason), date_line()]
         if self._hdrs:
@@ -361,6 +363,8 @@ class Request:
         if self._close:
             parts.append(b"Connection: close\r\n")
         parts.append(b"\r\n")
+        if body is not None:
+            parts.append(body)
         head = b"".join(parts)
         self._started = True  # (not before: out of heap here, nothing went out)
         return head
@@ -418,13 +422,14 @@ class Request:
         if not self._started:
             body = self._pending
             self._pending = None
-            head = self._head(0 if body is None else len(body))
             if body is None or self._nobody():
-                self._writer.write(head)
-            elif len(body) < _SMALL:
-                self._writer.write(head + body)
+                self._writer.write(self._head(0 if body is None else len(body)))
+            elif len(body) < _SMALL and not isinstance(body, memoryview):
+                # with its head in one piece: a MemoryError joining them after
+                # _started would close the connection without an answer
+                self._writer.write(self._head(len(body), body))
             else:
-                self._writer.write(head)
+                self._writer.write(self._head(len(body)))
                 self._writer.write(body)
         elif self._chunked:
             if not self._nobody():
