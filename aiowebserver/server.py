@@ -3,7 +3,7 @@ import asyncio
 import gc
 import sys
 from .http import HttpError
-from .request import Request
+from .request import Request, load
 from .router import dispatch, hooked, _before, _after, _errors
 try:
     from time import ticks_ms, ticks_add, ticks_diff
@@ -75,11 +75,19 @@ async def _accept(reader, writer, rq=None):
         _conns.append(rq)
         if await _serve(rq):  # closes after an error answer: input may be left
             try:
-                from .status import linger
+                linger = load("status", limits).linger
             except MemoryError:
                 linger = None
             if linger is not None:
                 await linger(rq)
+            elif _MPY:  # no heap for it: drop at least what has come (64 KB at most)
+                try:
+                    sock = reader.s
+                    for _ in range(64):
+                        if not sock.readinto(rq._mv):
+                            break
+                except Exception:  # noqa: BLE001
+                    pass
     except asyncio.CancelledError:
         # timed out (watchdog), evicted, or the server stops
         if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
@@ -178,9 +186,7 @@ def _answer(writer, status, buf=None):
     # a close without one: short of heap, the bare answer in buf, else a 503.
     try:
         if status != 503:
-            from .status import error_response
-
-            writer.write(error_response(status))
+            writer.write(load("status", limits).error_response(status))
             return
     except MemoryError:
         gc.collect()
@@ -215,9 +221,8 @@ async def _error(rq, status, text=None):
     try:
         if status == 503 and not _errors:
             raise MemoryError
-        from .errors import answer_error
-
-        await answer_error(rq, status, text)
+        load("status", limits)  # (errors imports it) not even tried without room
+        await load("errors", limits).answer_error(rq, status, text)
     except MemoryError:
         gc.collect()
         if rq._started:
@@ -407,7 +412,7 @@ async def _take_slot():
                 free = gc.mem_free()
             if free >= 16 * limits.min_free:
                 _state["spare"] = 8  # eight connections cannot take that much
-        if free >= need:
+        if free >= need or not _conns:  # none to wait for: try with what is left
             try:
                 rq = _slot()
             except MemoryError:  # free, but in pieces too small
