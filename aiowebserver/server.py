@@ -80,18 +80,16 @@ async def _accept(reader, writer, rq=None):
                 linger = None
             if linger is not None:
                 await linger(rq)
-            elif _MPY:  # no heap for it: drop at least what has come (64 KB at most)
-                try:
-                    sock = reader.s
-                    for _ in range(64):
-                        if not sock.readinto(rq._mv):
-                            break
-                except Exception:  # noqa: BLE001
-                    pass
+            else:  # no heap for it: drop at least what has come
+                _drop(rq)
     except asyncio.CancelledError:
         # timed out (watchdog), evicted, or the server stops
-        if rq is not None and rq._timed_out and not rq._idle and rq._end > rq._start:
-            _answer(writer, 408, rq._buf)
+        if rq is not None and rq._timed_out and not rq._idle:
+            if rq._end > rq._start:
+                _answer(writer, 408, rq._buf)
+            elif rq._timed_out == 2 and not rq._started:  # evicted, no byte read: 503, not silence
+                _answer(writer, 503)
+                _drop(rq)
     except MemoryError:
         gc.collect()
         if rq is None or not rq._started:  # not after (a part of) an answer
@@ -117,6 +115,20 @@ async def _accept(reader, writer, rq=None):
             await writer.wait_closed()
         except (Exception, asyncio.CancelledError):  # also a second cancel while the server stops
             pass  # (not KeyboardInterrupt: Ctrl-C while a connection closes must stop the server)
+
+
+def _drop(rq):
+    # MicroPython: drop the input that has come (64 KB at most) without
+    # waiting: closed unread, a socket sends a reset that can take the
+    # answer along.
+    if _MPY:
+        try:
+            sock = rq._reader.s
+            for _ in range(64):
+                if not sock.readinto(rq._mv):
+                    break
+        except Exception:  # noqa: BLE001
+            pass
 
 
 async def _make_room():
@@ -167,7 +179,9 @@ def _evict():
         slow = body
     if slow is None:
         return False
-    slow._timed_out = True
+    # 2: evicted (a connection still waiting for its first byte gets a 503:
+    # a busy server may have let it wait in the backlog, then not read it)
+    slow._timed_out = 2
     slow._task.cancel()
     return True
 
