@@ -127,7 +127,8 @@ def test_20_clients_at_once_in_a_small_heap(start_app):
     """As `ab -n 2000 -c 20` (bench/run.py's survival figure), bounded: 20
     clients each make one request per connection, 300 in all, against the
     hello server in a small heap. Connections the heap has no room for wait
-    in the listen backlog; every one gets its 200. The smallest heaps that
+    in the listen backlog; every one gets its 200, or now and then a 503 with
+    Retry-After (a heap in pieces), never nothing. The smallest heaps that
     survive are 48k (.mpy) and 32k (frozen), docs/limits.md; .mpy runs here
     at 56k, since 48k is within a KB of failing (1 KB more code in server.py
     and nearly every answer is a 503)."""
@@ -142,8 +143,8 @@ def test_20_clients_at_once_in_a_small_heap(start_app):
             try:
                 with app.connect(timeout=10) as s:
                     s.sendall(b"GET / HTTP/1.0\r\nHost: t\r\n\r\n")
-                    status, _, body, _ = read_response(s, 10)
-                    got.append((status, body))
+                    status, headers, body, _ = read_response(s, 10)
+                    got.append((status, body) if status != 503 else (503, headers.get("retry-after")))
             except OSError as e:
                 got.append((repr(e), b""))
 
@@ -152,6 +153,10 @@ def test_20_clients_at_once_in_a_small_heap(start_app):
         t.start()
     for t in threads:
         t.join(60)
-    wrong = [g for g in got if g != (200, b"Hello, world!")]
-    assert len(got) == 300 and not wrong, (len(got), wrong[:5])
+    busy = got.count((503, "1"))
+    wrong = [g for g in got if g != (200, b"Hello, world!") and g != (503, "1")]
+    print("%s %s: %d of %d answers were 503" % (start_app.runtime, heap, busy, len(got)))
+    # (the .mpy hello server got a 503 for 1 to 4 of 2000 `ab` requests in
+    # 1 to 3 of 20 heap layouts at 56k; before the fixes, at 48k, every one)
+    assert len(got) == 300 and not wrong and busy <= 5, (len(got), busy, wrong[:5])
     assert app.proc.poll() is None
