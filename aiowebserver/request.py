@@ -174,7 +174,14 @@ class Request:
                 if i >= 0:
                     break
             got = self._end - self._start
-            n = await self._fill()  # moves the partial head to buf[0:got]
+            if got or not _MPY:
+                n = await self._fill()  # moves the partial head to buf[0:got]
+            else:  # _fill() inlined for the usual case, an empty buffer: the hot path
+                self._start = self._end = 0
+                n = None
+                while n is None:
+                    n = await self._reader.readinto(self._mv)
+                self._end = n
             if n == -1:
                 # full: a request line that does not fit is a URI too long
                 raise HttpError(414 if buf.find(b"\n", 0, self._end) < 0 else 431)
@@ -419,6 +426,11 @@ class Request:
 
     async def _finish(self):
         # Completes the answer once the handler returned.
+        self._complete()
+        await self._drain()
+
+    def _complete(self):
+        # _finish() without its drain (server._serve drains: one coroutine less).
         if not self._started:
             body = self._pending
             self._pending = None
@@ -436,6 +448,3 @@ class Request:
                 self._writer.write(b"0\r\n\r\n")
         elif self._clen is None or self._sent < self._clen:
             self._close = True  # close-delimited, or the handler wrote too little
-        self._deadline = ticks_add(ticks_ms(), self._limits.write_timeout * 1000)
-        await self._writer.drain()  # _drain() inlined: the hot path
-        self._deadline = None
