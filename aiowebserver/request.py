@@ -170,7 +170,7 @@ class Request:
             while self._start < self._end and buf[self._start] in b"\r\n":
                 self._start += 1
             if self._end > self._start:
-                i = find_head_end(buf, scan if scan > self._start else self._start, self._end)
+                i = find_head_end(buf, max(scan, self._start), self._end)
                 if i >= 0:
                     break
             got = self._end - self._start
@@ -196,12 +196,11 @@ class Request:
         lim = self._limits
         method, path, query, version, headers = parse_head(head, lim.max_headers)
         self._begin(method, path, query, version, headers)
-        if "content-length" in headers or "transfer-encoding" in headers:  # (else no body)
-            # after _begin: a bad or too large body is answered like any request
-            # error (through the app's errorhandler), then the connection closes
-            self._close = True
-            self._left = content_length(headers, max_bodies.get(path, lim.max_body) if max_bodies else lim.max_body)
-            self._close = self._http10 or self._close_asked
+        # after _begin: a bad or too large body is answered like any request
+        # error (through the app's errorhandler), then the connection closes
+        self._close = True
+        self._left = content_length(headers, max_bodies.get(path, lim.max_body) if max_bodies else lim.max_body)
+        self._close = self._http10 or self._close_asked
         if self._expect and self._left == 0:
             self._expect = False
         return True

@@ -250,13 +250,14 @@ async def _serve(rq):
     # Requests of one connection, in order, until it closes.
     first = True
     while True:
-        now = ticks_ms()
-        rq._deadline = ticks_add(now, (limits.head_timeout if first else limits.idle_timeout) * 1000)
+        rq._deadline = ticks_add(
+            ticks_ms(), (limits.head_timeout if first else limits.idle_timeout) * 1000
+        )
         rq._idle = not first
         rq.method = None
         if rq._idle and _state["waiting"] and rq._end == rq._start:
             return  # others wait for a slot: keep-alive gives way
-        rq._since = now  # a head slower than _SLOW_HEAD may be evicted
+        rq._since = ticks_ms()  # a head slower than _SLOW_HEAD may be evicted
         try:
             if not await rq._read_head():
                 return
