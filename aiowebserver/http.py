@@ -57,14 +57,11 @@ def unquote(b):
 def parse_head(head, max_headers=_MAX_HEADERS):
     # head: bytes of the request line and header lines, without the blank line.
     # Returns (method, path, query, version, headers) or raises HttpError.
-    n = head.count(b"\n")
-    if n - 2 > max_headers:  # (request line, blank line): before any allocation
+    if head.count(b"\n") - 2 > max_headers:  # (request line, blank line): before any allocation
         raise HttpError(431)
-    # the usual head (CRLF line ends only, no NUL) skips the per-line checks for them
-    plain = head.count(b"\r\n") == n and head.count(b"\r") == n and b"\0" not in head
-    lines = head.split(b"\r\n" if plain else b"\n")
+    lines = head.split(b"\n")
     line = lines[0]
-    if not plain and line[-1:] == b"\r":
+    if line[-1:] == b"\r":
         line = line[:-1]
     parts = line.split(b" ")
     if len(parts) != 3:
@@ -74,7 +71,7 @@ def parse_head(head, max_headers=_MAX_HEADERS):
         if version[:5] == b"HTTP/" and len(version) == 8 and version[5:6].isdigit():
             raise HttpError(505)
         raise HttpError(400)
-    if not method.isupper() or not method.isalpha():  # (False for b"")
+    if not method or not method.isupper() or not method.isalpha():
         raise HttpError(400)
     if target[:1] != b"/":
         if target[:7] == b"http://" or target[:8] == b"https://":
@@ -85,33 +82,31 @@ def parse_head(head, max_headers=_MAX_HEADERS):
             pass
         else:
             raise HttpError(400)
-    if b"#" in target or not plain and (b"\0" in target or b"\r" in target):
+    if b"\0" in target or b"#" in target or b"\r" in target:
         raise HttpError(400)
     try:
         q = target.find(b"?")
-        query = None
         if q >= 0:
             query = target[q + 1 :].decode()
-            target = target[:q]
-        if b"%" in target:
-            path = unquote(target)
-            if "\0" in path:
-                raise HttpError(400)
+            path = unquote(target[:q])
         else:
-            path = target.decode()
+            query = None
+            path = unquote(target)
     except ValueError:  # UnicodeError is one
+        raise HttpError(400)
+    if "\0" in path:
         raise HttpError(400)
     headers = {}
     n = 0
     for line in lines[1:]:
-        if not plain and line[-1:] == b"\r":
+        if line[-1:] == b"\r":
             line = line[:-1]
         if not line:
             continue
         n += 1
         if n > max_headers:
             raise HttpError(431)
-        if line[0] in b" \t" or not plain and (b"\r" in line or b"\0" in line):
+        if line[0] in b" \t" or b"\r" in line or b"\0" in line:
             raise HttpError(400)  # obs-fold, bare CR, NUL
         i = line.find(b":")
         if i <= 0:
@@ -120,11 +115,7 @@ def parse_head(head, max_headers=_MAX_HEADERS):
         if b" " in name or b"\t" in name:
             raise HttpError(400)
         try:
-            # bytes.lower() first: a str less to make; str.lower() then
-            # only for a name that is not ASCII (same result)
-            name = name.lower().decode()
-            if len(name) != i:
-                name = name.lower()
+            name = name.decode().lower()
             value = line[i + 1 :].strip().decode()
         except ValueError:
             raise HttpError(400)
@@ -133,7 +124,7 @@ def parse_head(head, max_headers=_MAX_HEADERS):
                 raise HttpError(400)  # duplicates open the door to request smuggling
             value = headers[name] + ", " + value
         headers[name] = value
-    return "GET" if method == b"GET" else method.decode(), path, query, version, headers
+    return method.decode(), path, query, version, headers
 
 
 def content_length(headers, max_body):
