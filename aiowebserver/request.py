@@ -426,11 +426,6 @@ class Request:
 
     async def _finish(self):
         # Completes the answer once the handler returned.
-        self._complete()
-        await self._drain()
-
-    def _complete(self):
-        # _finish() without its drain (server._serve drains: one coroutine less).
         if not self._started:
             body = self._pending
             self._pending = None
@@ -448,3 +443,6 @@ class Request:
                 self._writer.write(b"0\r\n\r\n")
         elif self._clen is None or self._sent < self._clen:
             self._close = True  # close-delimited, or the handler wrote too little
+        self._deadline = ticks_add(ticks_ms(), self._limits.write_timeout * 1000)
+        await self._writer.drain()  # _drain() inlined: the hot path
+        self._deadline = None

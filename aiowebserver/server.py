@@ -279,10 +279,7 @@ async def _serve(rq):
                 await hooked(rq)
             else:
                 await dispatch(rq)
-            rq._complete()  # rq._finish() inlined: the hot path
-            rq._deadline = ticks_add(ticks_ms(), limits.write_timeout * 1000)
-            await rq._writer.drain()
-            rq._deadline = None
+            await rq._finish()
         except HttpError as e:
             if rq._started:
                 return
