@@ -1,12 +1,17 @@
 # The test app for sessions and CSRF (tests/test_sessions.py); over HTTPS
-# when $CERT and $KEY name a certificate and its key.
+# when $CERT and $KEY name a certificate and its key. $PARTS (default
+# "sessions,csrf") picks the features, as a 64 KB board's app uses one or two:
+# "csrf" brings web.cors() for /api/ with it.
 import json
 import os
 import aiowebserver as web
 
-web.sessions("test-secret-key-0123456789", max_age=3600)
-web.cors(origins=["http://friend.example"], prefix="/api/")
-web.csrf()
+parts = os.getenv("PARTS") or "sessions,csrf"
+if "sessions" in parts:
+    web.sessions("test-secret-key-0123456789", max_age=3600)
+if "csrf" in parts:
+    web.cors(origins=["http://friend.example"], prefix="/api/")
+    web.csrf()
 
 
 @web.route("GET", "/count")
