@@ -82,6 +82,15 @@ def test_a_readme_without_the_bench_markers_is_left_as_it_was(tmp_path):
     assert readme.read_text() == "# demo\n\nno markers here\n"
 
 
+def test_markers_quoted_in_the_prose_are_not_taken_for_the_tables_place(tmp_path):
+    readme = tmp_path / "README.md"
+    prose = "Written between `<!-- targets:start -->` and `<!-- targets:end -->`: see below.\n"
+    readme.write_text(prose + TARGETS_BEFORE)
+    run = bench_module()
+    assert run.update_readme("| new |", str(readme), run.TARGET_MARKS)
+    assert readme.read_text() == prose + TARGETS_BEFORE.replace("old targets", "| new |")
+
+
 def test_the_readme_gets_the_figures_and_bench_readme_the_targets_of_the_same_run(tmp_path):
     # from the stored results of the last full run: the split, without running a benchmark
     run = bench_module()
