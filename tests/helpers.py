@@ -126,3 +126,17 @@ def start_compiled(start_app, tmp_path, app, *modules, heap=None, env=None):
     with open(launcher, "w") as f:  # a program that serves only as __main__ (the examples) is started here
         f.write("import {0}\nif hasattr({0}, 'web'):\n    {0}.web.run_forever()\n".format(name))
     return start_app(launcher, heap=heap, env=env)
+
+
+def get_until_served(app, path, seconds, timeout=20):
+    """GET path; a 503 is asked again as its Retry-After says (at most 1 s
+    later) for up to `seconds`. Returns (status, headers, body) of the last
+    answer; a 503 without Retry-After ends it with status "503 without Retry-After"."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, headers, body = app.request("GET", path, timeout=timeout)
+        if status != 503 or time.monotonic() > deadline:
+            return status, headers, body
+        if "retry-after" not in headers:
+            return "503 without Retry-After", headers, body
+        time.sleep(min(1.0, int(headers["retry-after"])))  # the backoff the server asked for

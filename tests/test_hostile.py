@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers import read_response
+from helpers import get_until_served, read_response
 
 GET = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"
 
@@ -277,17 +277,10 @@ def measure_normal_clients(app, seconds, retry_503=False):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         t0 = time.monotonic()
-        while True:
-            try:
-                status, headers, _ = app.request("GET", "/", timeout=15)  # past wait_timeout: the server decides
-            except OSError as e:
-                status, headers = repr(e), {}
-            if status != 503 or not retry_503 or time.monotonic() - t0 > 12:
-                break
-            if "retry-after" not in headers:
-                status = "503 without Retry-After"
-                break
-            time.sleep(min(1.0, int(headers["retry-after"])))  # the backoff the server asked for
+        try:  # a timeout past wait_timeout: the server decides
+            status = get_until_served(app, "/", 12 if retry_503 else 0, timeout=15)[0]
+        except OSError as e:
+            status = repr(e)
         out.append((status, time.monotonic() - t0))
         time.sleep(0.05)  # pacing of the normal clients, not synchronisation
     return out

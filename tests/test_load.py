@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from helpers import read_response
+from helpers import get_until_served, read_response
 
 LOAD_SECONDS = float(os.environ.get("AIOWEBSERVER_LOAD_SECONDS", "10"))
 
@@ -19,12 +19,7 @@ def heap(app):
     in the waiting room, which wait up to wait_timeout = 10 s, then drain)
     is asked again as its Retry-After says (at most 1 s later), for at most
     40 s: on a busy machine 15 s of 503s were seen once."""
-    deadline = time.monotonic() + 40
-    while True:
-        status, headers, body = app.request("GET", "/heap", timeout=20)
-        if status != 503 or time.monotonic() > deadline:
-            break
-        time.sleep(min(1.0, int(headers.get("retry-after", "1"))))  # the backoff the server asked for
+    status, _, body = get_until_served(app, "/heap", 40)
     assert status == 200, (status, body)
     return json.loads(body)
 
