@@ -2,12 +2,13 @@
 # kept in a cookie signed with HMAC-SHA256. Loaded on first use of
 # web.sessions. The cookie value is  base64(json) "." hex(time) "." base64(mac):
 # readable by the client (store no secrets in it), unforgeable without the key.
+# The cookie is read and written here, without the cookies module (2.5 KB of
+# heap as .mpy), and rq.scheme without tls: a 64 KB heap has room for the rest.
 import json
 from binascii import a2b_base64, b2a_base64
 from hashlib import sha256
 from time import time
 from .router import after_request
-from .cookies import get_cookies, set_cookie
 
 try:
     from micropython import const
@@ -22,42 +23,21 @@ _SKEW = const(60)  # seconds a cookie may come from the future (clock adjusted)
 _conf = None  # (inner pad, outer pad, max_age, cookie name, secure, max_size)
 
 
-def _pads(key):
-    # HMAC (RFC 2104) precomputed: the key xor'ed with ipad and opad
-    if isinstance(key, str):
-        key = key.encode()
-    if len(key) > _BLOCK:
-        key = sha256(key).digest()
-    key = key + bytes(_BLOCK - len(key))
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
 def _mac(msg):
+    # HMAC-SHA256 (RFC 2104) with the pads sessions() made from the key
     inner = sha256(_conf[0])
     inner.update(msg)
     outer = sha256(_conf[1])
     outer.update(inner.digest())
-    return outer.digest()
-
-
-def _same(a, b):
-    # Constant time for equal lengths: no early exit on the first difference.
-    diff = len(a) ^ len(b)
-    for i in range(min(len(a), len(b))):
-        diff |= a[i] ^ b[i]
-    return diff == 0
-
-
-def _b64(data):
-    return b2a_base64(data)[:-1]  # without the newline
+    return b2a_base64(outer.digest())[:-1]  # base64, without the newline
 
 
 def sign(data):
     # A session dict (or its JSON text) -> the cookie value (str).
     if not isinstance(data, str):
         data = json.dumps(data)
-    msg = b"%s.%x" % (_b64(data.encode()), int(time()))
-    return (msg + b"." + _b64(_mac(msg))).decode()
+    msg = b"%s.%x" % (b2a_base64(data.encode())[:-1], int(time()))
+    return (msg + b"." + _mac(msg)).decode()
 
 
 def verify(value):
@@ -67,7 +47,13 @@ def verify(value):
         value = value.encode()
         i = value.rfind(b".")
         msg = value[:i]
-        if i < 0 or not _same(value[i + 1 :], _b64(_mac(msg))):  # the text: one spelling only
+        mac = _mac(msg)
+        given = value[i + 1 :]
+        # constant time for equal lengths: no early exit on the first difference
+        diff = len(given) ^ len(mac) if i >= 0 else 1
+        for k in range(min(len(given), len(mac))):
+            diff |= given[k] ^ mac[k]
+        if diff:  # the text compared: one spelling only
             return None
         j = msg.rfind(b".")
         max_age = _conf[2]
@@ -91,8 +77,15 @@ def get_session(rq):
     if session is None:
         if _conf is None:
             raise RuntimeError("rq.session needs web.sessions(secret_key) first")
-        value = get_cookies(rq).get(_conf[3])
-        session = verify(value) if value else None
+        session = None
+        header = rq.headers.get("cookie")
+        if header:  # the first 'name=' of the header (RFC 6265 5.4: the most specific)
+            want = _conf[3] + "="
+            for item in header.split(";"):
+                item = item.strip()
+                if item.startswith(want):
+                    session = verify(item[len(want) :])
+                    break
         if session is None:
             session = {}
         ext["session"] = session
@@ -118,21 +111,27 @@ async def _save(rq):
         log_exc(RuntimeError("rq.session changed after the answer's head was sent: change it before a second rq.w()"))
         return
     _, _, max_age, name, secure, max_size = _conf
-    if secure is None:
-        secure = getattr(rq, "scheme", "http") == "https"
-    if now is None:
-        set_cookie(rq, name, "", max_age=0, secure=secure)
-        return
-    limit = max_size or min(_BROWSER_MAX, rq._limits.buffer_size - _OTHER_HEADERS)
-    # name=base64(json).time.base64(mac), its size known before it is made: a
-    # session too big costs no encoding (in a small heap, its copies may not fit)
-    size = len(name) + 1 + (len(now.encode()) + 2) // 3 * 4 + 1 + len("%x" % int(time())) + 45
-    if size > limit:
-        raise ValueError(
-            "session cookie of %d bytes, over its limit of %d: store less in rq.session, "
-            "or raise web.limits.buffer_size (the browser sends it back in every request head)" % (size, limit)
-        )
-    set_cookie(rq, name, sign(now), max_age=max_age, secure=secure)
+    if secure is None:  # rq.scheme == 'https', without loading tls
+        try:
+            secure = bool(rq._writer.get_extra_info("sslcontext"))
+        except KeyError:  # MicroPython's Stream: no such key on a plain connection
+            secure = False
+    value = ""
+    attrs = "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"  # an emptied session: deleted
+    if now is not None:
+        limit = max_size or min(_BROWSER_MAX, rq._limits.buffer_size - _OTHER_HEADERS)
+        # name=base64(json).time.base64(mac), its size known before it is made: a
+        # session too big costs no encoding (in a small heap, its copies may not fit)
+        size = len(name) + 1 + (len(now.encode()) + 2) // 3 * 4 + 1 + len("%x" % int(time())) + 45
+        if size > limit:
+            raise ValueError(
+                "session cookie of %d bytes, over its limit of %d: store less in rq.session, "
+                "or raise web.limits.buffer_size (the browser sends it back in every request head)" % (size, limit)
+            )
+        value = sign(now)  # base64 and '.': nothing in it to escape
+        attrs = "" if max_age is None else "; Max-Age=%d" % int(max_age)
+    rq._add_header("Set-Cookie", "%s=%s; Path=/%s; HttpOnly; SameSite=Lax%s" % (
+        name, value, attrs, "; Secure" if secure else ""))
 
 
 def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=None):
@@ -147,8 +146,16 @@ def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=N
     global _conf
     if len(secret_key) < 16:
         raise ValueError("secret_key needs at least 16 bytes (use random ones: os.urandom(32))")
+    for c in cookie or "=":  # an RFC 9110 token
+        if not (c.isalpha() or c.isdigit() or c in "!#$%&'*+-.^_`|~") or ord(c) > 126:
+            raise ValueError("bad cookie name")
     first = _conf is None
-    _conf = _pads(secret_key) + (max_age, cookie, secure, max_size)
+    # HMAC's key padded to the block and xor'ed with ipad and opad
+    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    if len(key) > _BLOCK:
+        key = sha256(key).digest()
+    key = key + bytes(_BLOCK - len(key))
+    _conf = (bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key), max_age, cookie, secure, max_size)
     if first:
         from .request import _EXT
         from . import request  # (loaded by the line above: no lazy lookup)
