@@ -1,5 +1,5 @@
-# Less common ways of reading a request body: chunked transfer coding, the
-# whole body for the decoders. Loaded on first use.
+# The less common way of reading a request body: chunked transfer coding.
+# Loaded on first use.
 from .http import HttpError
 
 
@@ -51,17 +51,3 @@ async def read_chunked(rq, n):
     if rq._chunk == 0 and await _line(rq) != b"":
         raise HttpError(400)
     return data
-
-
-async def read_all(rq):
-    # The whole body, for the decoders; bounded by limits.max_body.
-    parts = []
-    size = 0
-    while True:
-        data = await rq.r(1024)
-        if not data:
-            return b"".join(parts)
-        size += len(data)
-        if size > rq._limits.max_body:
-            raise HttpError(413)
-        parts.append(data)

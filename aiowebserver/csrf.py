@@ -20,21 +20,10 @@ def _host(origin):
     return host
 
 
-def _cors_allows(rq, origin):
-    # True when a web.cors() call covering this path lists the origin.
-    cors = sys.modules.get("aiowebserver.cors")
-    if cors is None or origin is None:
-        return False
-    for prefix, origins in cors.allowed:
-        if rq.path.startswith(prefix) and (origins == "*" or origin in origins):
-            return True
-    return False
-
-
 def same_origin(rq, same_site=False):
     # Whether the browser says the request comes from a page of this origin
     # (same_site: or of this site); True as well when it says nothing (no
-    # browser). Used by allowed() and by aiowebserver.device, which lets no
+    # browser). Used by the csrf() hook and by aiowebserver.device, which lets no
     # web.cors() origin through.
     headers = rq.headers
     site = headers.get("sec-fetch-site")
@@ -50,27 +39,6 @@ def same_origin(rq, same_site=False):
     return False
 
 
-def allowed(rq, same_site=False):
-    # Whether the request may go on.
-    if rq.method not in _UNSAFE:
-        return True
-    return same_origin(rq, same_site) or _cors_allows(rq, rq.headers.get("origin"))
-
-
-async def _refuse(rq):
-    rq.return_status(403)
-    if _errors:  # the app or a mounted group has error handlers: maybe one for 403
-        # (errors: ~1.5 KB of .mpy heap, bench/feature_heap.py; not loaded for the plain refusal)
-        from .errors import handler_for
-
-        handler = handler_for(rq, 403)
-        if handler is not None:
-            await handler(rq)  # the app's errorhandler(403)
-            return
-    rq._add_header("Content-Type", "text/plain; charset=utf-8")
-    await rq.w("403 Forbidden: cross-site request refused\n")
-
-
 def csrf(same_site=False):
     """Refuse POST, PUT, PATCH and DELETE sent by pages of other sites: 403.
 
@@ -80,8 +48,25 @@ def csrf(same_site=False):
     """
 
     async def hook(rq):
-        if rq.method in _UNSAFE and not allowed(rq, same_site):
-            await _refuse(rq)
+        if rq.method not in _UNSAFE or same_origin(rq, same_site):
+            return
+        origin = rq.headers.get("origin")
+        cors = sys.modules.get("aiowebserver.cors")
+        if cors is not None and origin is not None:  # origins a web.cors() call lets change its paths
+            for prefix, origins in cors.allowed:
+                if rq.path.startswith(prefix) and (origins == "*" or origin in origins):
+                    return
+        rq.return_status(403)
+        if _errors:  # the app or a mounted group has error handlers: maybe one for 403
+            # (errors: ~1.5 KB of .mpy heap, bench/feature_heap.py; not loaded for the plain refusal)
+            from .errors import handler_for
+
+            handler = handler_for(rq, 403)
+            if handler is not None:
+                await handler(rq)  # the app's errorhandler(403)
+                return
+        rq._add_header("Content-Type", "text/plain; charset=utf-8")
+        await rq.w("403 Forbidden: cross-site request refused\n")
 
     before_request(hook)
     return hook

@@ -64,15 +64,26 @@ def is_postjson(rq):
     return _ctype_is(rq, "application/json")
 
 
-async def decode_postform_data(rq):
-    from .body import read_all
+async def read_all(rq):
+    # The whole body, for the decoders; bounded by limits.max_body (here, not
+    # in body.py: a form or JSON body then loads one module, not two)
+    parts = []
+    size = 0
+    while True:
+        data = await rq.r(1024)
+        if not data:
+            return b"".join(parts)
+        size += len(data)
+        if size > rq._limits.max_body:
+            raise HttpError(413)
+        parts.append(data)
 
+
+async def decode_postform_data(rq):
     return parse_qs(await read_all(rq))
 
 
 async def decode_postjson_data(rq):
-    from .body import read_all
-
     return parse_json(await read_all(rq))
 
 

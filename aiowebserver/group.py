@@ -3,6 +3,8 @@
 # web.Group or web.mount. Mounting registers the group's routes in the one
 # route table with the prefix in front, so a request costs the same as for a
 # route of the app; a group with hooks wraps each of its handlers once.
+# Few functions and argument names: as .mpy each costs heap, and each new
+# name a qstr (past 300 of them MicroPython adds a 3.6 KB table in one piece).
 from .router import route, _errors, _not_found
 
 
@@ -10,48 +12,48 @@ class Group:
     # web.Group(): .route(), .before_request, .after_request, .errorhandler(),
     # .mount() like the app's; served once mounted with web.mount(prefix, group).
     def __init__(self):
-        self._routes = []  # (method, path, wildcard, max_body, handler)
+        self._routes = []  # (method, path, wildcard, max_body, handler), or (prefix, group) mounted in it
         self._before = []
         self._after = []
         self._errors = {}
-        self._groups = []  # (prefix, group) mounted in this one
         self._at = []  # (prefix, before hooks, after hooks) where it is mounted
 
     def route(self, method, path, wildcard=False, max_body=None):
         def register(handler):
             r = (method, path, wildcard, max_body, handler)
             self._routes.append(r)
-            for prefix, before, after in self._at:
-                _add(prefix, before, after, r)
+            for at in self._at:
+                _add(at, r)
             return handler
 
         return register
-
-    def _hook(self, hooks, hook):
-        if self._at:
-            raise RuntimeError("add a group's hooks before mounting it")
-        hooks.append(hook)
-        return hook
 
     def before_request(self, hook):
-        return self._hook(self._before, hook)
+        return _hook(self, hook, self._before)
 
     def after_request(self, hook):
-        return self._hook(self._after, hook)
+        return _hook(self, hook, self._after)
 
     def errorhandler(self, key):
-        def register(handler):
-            self._errors[key] = handler
-            return handler
-
-        return register
+        return lambda handler: _hook(self, handler, key)
 
     def mount(self, prefix, group):
         # a group inside this one: its prefix comes after this one's
-        group = _group(group)
-        self._groups.append((_prefix(prefix), group))
-        for at, before, after in self._at:
-            _mount(at + _prefix(prefix), group, before, after)
+        r = (_prefix(prefix), _group(group))
+        self._routes.append(r)
+        for at in self._at:
+            _mount(at[0] + r[0], r[1], at)
+
+
+def _hook(group, hook, where):
+    # a hook (where: its list) or an error handler (where: its key)
+    if isinstance(where, list):
+        if group._at:
+            raise RuntimeError("add a group's hooks before mounting it")
+        where.append(hook)
+    else:
+        group._errors[where] = hook
+    return hook
 
 
 def _prefix(prefix):
@@ -60,65 +62,61 @@ def _prefix(prefix):
     return prefix.rstrip("/")
 
 
-def _group(obj):
+def _group(group):
     # A Group, or a module's one Group that no other of its Groups mounts.
-    if isinstance(obj, Group):
-        return obj
-    found = [v for v in getattr(obj, "__dict__", {}).values() if isinstance(v, Group)]
-    inner = [g for v in found for _, g in v._groups]
+    if isinstance(group, Group):
+        return group
+    found = [v for v in getattr(group, "__dict__", {}).values() if isinstance(v, Group)]
+    inner = [r[1] for v in found for r in v._routes if len(r) == 2]
     found = [v for v in found if v not in inner]
     if len(found) != 1:
         raise TypeError("mount() takes a web.Group, or a module with one top-level Group")
     return found[0]
 
 
-def _wrap(handler, before, after):
-    # The handler between its groups' hooks, as router.hooked runs the app's
-    # (one function for both, with the hook lists as arguments, made
-    # `import aiowebserver` + one route 100-200 B bigger: kept apart).
-    async def hooked(rq):
-        for hook in before:
-            await hook(rq)
-            if rq._started or rq._pending is not None:
-                return  # the hook answered
-        await handler(rq)
-        if after:
-            rq._late_ok = True
-            for hook in after:
-                await hook(rq)
-
-    return hooked
-
-
-def _add(prefix, before, after, r):
+def _add(at, r):
+    # Route r of a group mounted at at = (prefix, before hooks, after hooks);
+    # with hooks, its handler between them, as router.hooked runs the app's.
     method, path, wildcard, max_body, handler = r
-    if before or after:
-        handler = _wrap(handler, before, after)
-    route(method, prefix + path, wildcard, max_body)(handler)
+    if at[1] or at[2]:
+        async def hooked(rq):
+            for hook in at[1]:
+                await hook(rq)
+                if rq._started or rq._pending is not None:
+                    return  # the hook answered
+            await r[4](rq)
+            if at[2]:
+                rq._late_ok = True
+                for hook in at[2]:
+                    await hook(rq)
+
+        handler = hooked
+    route(method, at[0] + path, wildcard, max_body)(handler)
 
 
 async def _not_found_in_group(rq):
     # The not-found answer: a mounted group's errorhandler(404) for its paths,
     # else the app's.
-    from .errors import group_handler
+    from .errors import handler_for  # (the app's errorhandler(404) is _not_found[0])
 
-    await (group_handler(rq, 404) or _not_found[0])(rq)
+    await (handler_for(rq, 404) or _not_found[0])(rq)
 
 
-def _mount(prefix, group, outer_before=(), outer_after=()):
-    before = list(outer_before) + group._before  # outer groups' first
-    after = group._after + list(outer_after)  # inner groups' first
-    group._at.append((prefix, before, after))
+def _mount(prefix, group, at=("", (), ())):
+    # group served at prefix, inside the groups whose hooks at holds
+    at = (prefix, list(at[1]) + group._before, group._after + list(at[2]))  # outer before hooks first, after last
+    group._at.append(at)
     groups = _errors.get(None)  # its error handlers, also those it gets later
     if groups is None:
         groups = _errors[None] = []
         _not_found.append(_not_found_in_group)
     groups.append((prefix, prefix + "/", group._errors))
-    groups.sort(key=lambda g: -len(g[0]))  # innermost first
+    groups.sort(key=lambda r: -len(r[0]))  # innermost first
     for r in group._routes:
-        _add(prefix, before, after, r)
-    for sub_prefix, sub in group._groups:
-        _mount(prefix + sub_prefix, sub, before, after)
+        if len(r) == 2:
+            _mount(prefix + r[0], r[1], at)
+        else:
+            _add(at, r)
 
 
 def mount(prefix, group):
