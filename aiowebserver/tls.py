@@ -4,16 +4,19 @@
 
 
 def tls_context(certfile, keyfile):
-    # A server-side ssl.SSLContext from a certificate and its private key,
+    # A server-side SSLContext from a certificate and its private key,
     # PEM or DER files, on MicroPython and CPython alike (MicroPython's mbedTLS
     # may be built without PEM: PEM is turned into DER here).
-    import ssl
+    try:  # MicroPython: its native context (ssl.SSLContext wraps it; no need to load ssl.py)
+        from tls import SSLContext, PROTOCOL_TLS_SERVER
+    except ImportError:  # CPython
+        from ssl import SSLContext, PROTOCOL_TLS_SERVER
 
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    if not hasattr(ssl, "Purpose"):  # MicroPython: the key and certificate as DER bytes
-        ctx.load_cert_chain(_der(certfile), _der(keyfile))
-    else:
+        ctx = SSLContext(PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(certfile, keyfile)
+        return ctx
+    ctx = SSLContext(PROTOCOL_TLS_SERVER)  # server side: verify_mode CERT_NONE, as ssl.py sets it
+    ctx.load_cert_chain(_der(certfile), _der(keyfile))  # DER bytes
     return ctx
 
 
