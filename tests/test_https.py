@@ -13,13 +13,13 @@ from websockets.asyncio.client import connect
 
 from helpers import start_compiled
 
-# The app, compiled as on a board, loads ssl, SSE, WebSocket and sessions: 81 KB of
-# the mpy runtime's heap once started (bytecode, functions and qstrs of the .mpy
-# modules on this 64-bit port; frozen on a board they stay in flash). Measured:
-# at 112k the 3 KB WebSocket message finds no piece that big (1009); at 96k the
-# WebSocket code has no room to load at the first upgrade (503). 128k passes
-# (docs/https.md). LITE, the 64k test below, loads none of them.
-HEAP = {"mpy": "128k"}
+# On the mpy runtime (.mpy files on the 64-bit unix port: bytecode, functions
+# and qstrs in the heap) the HTTPS app with everything (sessions, SSE, WebSocket)
+# holds 81 KB once started: that runtime runs instead the apps a user would
+# write for a small heap, TLS alone, TLS and SSE, TLS and WebSocket, each at
+# the smallest of these heaps it passes at (test_tls_apps_on_mpy; what fails
+# below them: docs/https.md, "The tests' heaps").
+MPY_HEAP = {"": "64k", "sse": "72k", "ws": "104k"}
 
 
 def make_cert(directory, kind):
@@ -65,16 +65,11 @@ def closes(sock, timeout):
         return False
 
 
-@pytest.mark.parametrize("kind", ["ec", "rsa"])
-def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind, tmp_path):
-    if kind == "rsa" and start_app.runtime != "micropython":
-        pytest.skip("RSA: on MicroPython from source is enough (on CPython it is OpenSSL's business)")
-    cert, key = certs[kind]
-    app = start_compiled(start_app, tmp_path, "https_app.py", env={"CERT": cert, "KEY": key}, heap=HEAP.get(start_app.runtime))
-    # a client that connects and never says a word: its handshake times out (head_timeout 1 s)
-    silent = app.connect()
+def bad_clients(app):
+    """A silent client (returned with the time it came), then plain HTTP and
+    garbage on the TLS port: both closed, nothing else."""
+    silent = app.connect()  # connects and never says a word: its handshake times out (head_timeout 1 s)
     t0 = time.monotonic()
-    # a plain-HTTP client and a garbage client on the TLS port: closed, nothing else
     plain = app.connect()
     plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     garbage = app.connect()
@@ -83,6 +78,47 @@ def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind, tmp_pa
     assert closes(garbage, 5), "garbage on the TLS port was not closed"
     plain.close()
     garbage.close()
+    return silent, t0
+
+
+async def wss(app, cert, size):
+    """A wss:// echo: a text message, then size random bytes (more than the 1 KB connection buffer)."""
+    ctx = ssl.create_default_context(cafile=cert)
+    async with connect("wss://127.0.0.1:%d/ws" % app.port, ssl=ctx, open_timeout=10) as ws:
+        await ws.send("over TLS")
+        assert await asyncio.wait_for(ws.recv(), 10) == "over TLS"
+        blob = os.urandom(size)
+        await ws.send(blob)
+        assert await asyncio.wait_for(ws.recv(), 10) == blob
+
+
+def still_serving(app, cert, silent, t0):
+    """The silent client's handshake was timed out, and the server kept serving through it all."""
+    assert closes(silent, 8), "a handshake that never finished was not timed out"
+    waited = time.monotonic() - t0
+    assert 0.7 < waited < 8, waited
+    silent.close()
+    conn = https(app, cert)
+    try:
+        assert get(conn, "GET", "/")[2] == b"hello over https"
+    finally:
+        conn.close()
+    assert app.proc.poll() is None
+    assert "Traceback" not in app.log(), app.log()
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind, tmp_path):
+    # Everything at once, on MicroPython from source and CPython; the mpy
+    # runtime runs the apps of test_tls_apps_on_mpy instead (this one, .mpy,
+    # needs 128k: docs/https.md).
+    if start_app.runtime == "mpy":
+        pytest.skip("on .mpy: test_tls_apps_on_mpy, one app per feature at a small heap")
+    if kind == "rsa" and start_app.runtime != "micropython":
+        pytest.skip("RSA: on MicroPython from source is enough (on CPython it is OpenSSL's business)")
+    cert, key = certs[kind]
+    app = start_app("https_app.py", env={"CERT": cert, "KEY": key})
+    silent, t0 = bad_clients(app)
 
     conn = https(app, cert)
     try:
@@ -102,61 +138,48 @@ def test_https_keep_alive_sse_wss_and_bad_clients(start_app, certs, kind, tmp_pa
     finally:
         conn.close()
 
-    async def wss():
-        ctx = ssl.create_default_context(cafile=cert)
-        async with connect("wss://127.0.0.1:%d/ws" % app.port, ssl=ctx, open_timeout=10) as ws:
-            await ws.send("over TLS")
-            assert await asyncio.wait_for(ws.recv(), 10) == "over TLS"
-            blob = os.urandom(3000)  # bigger than the 1 KB connection buffer
-            await ws.send(blob)
-            assert await asyncio.wait_for(ws.recv(), 10) == blob
-
-    asyncio.run(wss())
-
-    assert closes(silent, 8), "a handshake that never finished was not timed out"
-    waited = time.monotonic() - t0
-    assert 0.7 < waited < 8, waited
-    silent.close()
-    conn = https(app, cert)  # the server kept serving through all of it
-    try:
-        assert get(conn, "GET", "/")[2] == b"hello over https"
-    finally:
-        conn.close()
-    assert app.proc.poll() is None
-    assert "Traceback" not in app.log(), app.log()
+    asyncio.run(wss(app, cert, 3000))
+    still_serving(app, cert, silent, t0)
 
 
-def test_plain_http_says_http_and_tls_fits_a_64k_heap(start_app, certs, tmp_path):
-    app = start_compiled(start_app, tmp_path, "https_app.py", heap=HEAP.get(start_app.runtime))  # no certificate: plain HTTP
+def test_plain_http_says_http(start_app, certs, tmp_path):
+    app = start_compiled(start_app, tmp_path, "https_app.py", env={"PARTS": "sessions"})  # no certificate: plain HTTP
     # rq.scheme on a plain connection (the sessions' Secure cookie reads it)
     assert app.request("GET", "/")[::2] == (200, b"hello over http")
     assert "Secure" not in app.request("GET", "/login")[1]["set-cookie"]
+
+
+@pytest.mark.parametrize("parts", ["", "sse", "ws"], ids=["tls", "tls+sse", "tls+wss"])
+def test_tls_apps_on_mpy(start_app, certs, tmp_path, parts):
+    # .mpy: the apps a user would write for a small heap, TLS alone, TLS and
+    # SSE, TLS and WebSocket; what the full app does over TLS, each at MPY_HEAP.
+    # (mbedTLS's buffers, ~30 kB per connection, are malloc'ed outside this
+    # heap on the unix port; a TLS connection takes ~4 KB of it, the context
+    # 3.2 KB.)
     if start_app.runtime != "mpy":
-        return
-    # .mpy at 64k: TLS without SSE, WebSocket and sessions (the ssl module and context
-    # take ~5 KB, a TLS connection ~4.2 KB of this 64-bit heap; mbedTLS's ~22 KB of
-    # buffers per connection are malloc'ed outside it on the unix port)
+        pytest.skip("the full app covers TLS on the other runtimes")
     cert, key = certs["ec"]
-    app = start_compiled(start_app, tmp_path, "https_app.py", env={"CERT": cert, "KEY": key, "LITE": "1"})
+    app = start_compiled(start_app, tmp_path, "https_app.py", env={"CERT": cert, "KEY": key, "PARTS": parts},
+                         heap=MPY_HEAP[parts])
+    silent, t0 = bad_clients(app)
     conn = https(app, cert)
     try:
-        assert get(conn, "GET", "/")[2] == b"hello over https"
-        status, _, body = get(conn, "GET", "/big")
-        assert (status, len(body)) == (200, 65536)
-        status, _, body = get(conn, "GET", "/heap")  # 11 KB free, in pieces: no room for uploads here
-        assert status == 200 and int(body.split()[1]) > 6000
+        assert get(conn, "GET", "/") == (200, "text/html; charset=utf-8", b"hello over https")
+        sock = conn.sock
+        status, _, body = get(conn, "GET", "/big")  # 64 KB, chunked, many TLS records
+        assert (status, len(body), body[:16]) == (200, 65536, b"0123456789abcdef")
+        status, _, body = get(conn, "GET", "/heap")
+        assert status == 200, body
+        assert conn.sock is sock, "keep-alive: one TLS connection for every request"
+        if parts == "sse":
+            status, ctype, body = get(conn, "GET", "/events")
+            assert (status, ctype) == (200, "text/event-stream"), body
+            assert b"data: tick 0\n" in body and b"id: 2\ndata: tick 2\n" in body
     finally:
         conn.close()
-    garbage = app.connect()
-    garbage.sendall(b"GET / HTTP/1.1\r\n\r\n")
-    assert closes(garbage, 5)
-    garbage.close()
-    conn = https(app, cert)
-    try:
-        assert get(conn, "GET", "/")[2] == b"hello over https"
-    finally:
-        conn.close()
-    assert "Traceback" not in app.log(), app.log()
+    if parts == "ws":
+        asyncio.run(wss(app, cert, 3000))
+    still_serving(app, cert, silent, t0)
 
 
 def test_short_of_c_heap_a_new_tls_connection_closes_an_idle_one(start_app, certs):
@@ -171,7 +194,7 @@ def test_short_of_c_heap_a_new_tls_connection_closes_an_idle_one(start_app, cert
         pytest.skip("the unix port's mbedTLS and libc malloc: one runtime is enough")
     resource = pytest.importorskip("resource")
     cert, key = certs["ec"]
-    app = start_app("https_app.py", env={"CERT": cert, "KEY": key, "LITE": "1"})
+    app = start_app("https_app.py", env={"CERT": cert, "KEY": key, "PARTS": ""})
     conn = https(app, cert)
     assert get(conn, "GET", "/")[2] == b"hello over https"
     conn.close()

@@ -12,13 +12,13 @@ async def index(rq):
     await rq.w("hello over %s" % rq.scheme)
 
 
-BLOCK = b"0123456789abcdef" * 256  # made once: 4 KB in one piece is rare on a 96k heap
+BLOCK = b"0123456789abcdef" * 64  # made once: 1 KB
 
 
 @web.route("GET", "/big")
 async def big(rq):
-    # 64 KB in 4 KB writes: more than one TLS record, chunked
-    for _ in range(16):
+    # 64 KB in 1 KB writes: many TLS records, chunked
+    for _ in range(64):
         await rq.w(BLOCK)
 
 
@@ -37,7 +37,13 @@ async def heap(rq):
     await rq.w("%d %d" % (gc.mem_alloc(), gc.mem_free()) if hasattr(gc, "mem_alloc") else "0 0")
 
 
-if not os.getenv("LITE"):  # LITE: no SSE, WebSocket or sessions, to fit a 64k heap with TLS
+# $PARTS: what the app adds to its pages, "sessions,sse,ws" when unset. The
+# .mpy tests run the apps a user would write for a small heap: TLS alone (""),
+# TLS and SSE, TLS and WebSocket.
+PARTS = os.getenv("PARTS")
+PARTS = ("sessions", "sse", "ws") if PARTS is None else PARTS.split(",")
+
+if "sessions" in PARTS:
     web.sessions("0123456789abcdef0123456789abcdef")  # its cookie is Secure over HTTPS (rq.scheme)
 
     @web.route("GET", "/login")
@@ -45,10 +51,14 @@ if not os.getenv("LITE"):  # LITE: no SSE, WebSocket or sessions, to fit a 64k h
         rq.session["user"] = "ann"
         await rq.w("in")
 
+if "sse" in PARTS:
+
     @web.route_sse("/events")
     async def events(rq):
         for i in range(3):
             await rq.w("tick %d" % i, id=i)
+
+if "ws" in PARTS:
 
     @web.route_ws("/ws", max_message=8000)
     async def ws(rq, evt):
