@@ -511,6 +511,16 @@ async def start(host=None, port=None, ssl=None):
         # tasks, asyncio's stream code) would land in the free end, leaving
         # no piece of buffer_size bytes (48k .mpy: 8 KB free, none over 432 B)
         gc.collect()
+        if _errors:
+            # the app (or a mounted group) has error handlers: the code that
+            # finds and runs them (errors, status) loads now, in one piece,
+            # not at the first error in a heap the connections cut up (64k
+            # .mpy: the group test's app had 4.6 KB free, none in a piece
+            # over 900 B, and answered its first error with a 503)
+            try:
+                load("errors", limits)
+            except MemoryError:
+                pass
         try:
             _pool.append(_slot())
         except MemoryError:  # no piece that big even now: serve anyway (_take_slot waits for one)

@@ -10,15 +10,11 @@ from hashlib import sha256
 from time import time
 from .router import after_request
 
-try:
-    from micropython import const
-except ImportError:
-    const = lambda x: x  # noqa: E731
-
-_BLOCK = const(64)  # SHA-256 block size: HMAC pads the key to it
-_BROWSER_MAX = const(4093)  # browsers keep name=value up to 4096 bytes
-_OTHER_HEADERS = const(900)  # a browser's request head without its Cookie (Chromium: 814 B for a form POST)
-_SKEW = const(60)  # seconds a cookie may come from the future (clock adjusted)
+# Numbers written where they are used (no const() import: its CPython
+# fallback is one more function in the heap): 64, SHA-256's block size (HMAC
+# pads the key to it); 4093, the longest name=value browsers keep; 900, a
+# browser's request head without its Cookie (Chromium: 814 B for a form
+# POST); 60, the seconds a cookie may come from the future (clock adjusted).
 
 _conf = None  # (inner pad, outer pad, max_age, cookie name, secure, max_size)
 
@@ -32,41 +28,6 @@ def _mac(msg):
     return b2a_base64(outer.digest())[:-1]  # base64, without the newline
 
 
-def sign(data):
-    # A session dict (or its JSON text) -> the cookie value (str).
-    if not isinstance(data, str):
-        data = json.dumps(data)
-    msg = b"%s.%x" % (b2a_base64(data.encode())[:-1], int(time()))
-    return (msg + b"." + _mac(msg)).decode()
-
-
-def verify(value):
-    # A cookie value -> its session dict, or None when it is unsigned,
-    # tampered with, expired or malformed. Never raises.
-    try:
-        value = value.encode()
-        i = value.rfind(b".")
-        msg = value[:i]
-        mac = _mac(msg)
-        given = value[i + 1 :]
-        # constant time for equal lengths: no early exit on the first difference
-        diff = len(given) ^ len(mac) if i >= 0 else 1
-        for k in range(min(len(given), len(mac))):
-            diff |= given[k] ^ mac[k]
-        if diff:  # the text compared: one spelling only
-            return None
-        j = msg.rfind(b".")
-        max_age = _conf[2]
-        if max_age is not None:
-            age = time() - int(msg[j + 1 :], 16)
-            if age > max_age or age < -_SKEW:
-                return None
-        data = json.loads(a2b_base64(msg[:j]))
-        return data if isinstance(data, dict) else None
-    except Exception:  # noqa: BLE001  whatever the client sent: no session
-        return None
-
-
 def get_session(rq):
     # rq.session: loaded from the cookie once per request, cached in rq._ext
     # with its JSON as loaded, which tells the after_request hook whether it changed.
@@ -77,17 +38,35 @@ def get_session(rq):
     if session is None:
         if _conf is None:
             raise RuntimeError("rq.session needs web.sessions(secret_key) first")
-        session = None
-        header = rq.headers.get("cookie")
-        if header:  # the first 'name=' of the header (RFC 6265 5.4: the most specific)
-            want = _conf[3] + "="
-            for item in header.split(";"):
-                item = item.strip()
-                if item.startswith(want):
-                    session = verify(item[len(want) :])
-                    break
-        if session is None:
-            session = {}
+        session = {}
+        want = _conf[3] + "="
+        for item in (rq.headers.get("cookie") or "").split(";"):
+            item = item.strip()
+            if item.startswith(want):  # the first one (RFC 6265 5.4: the most specific)
+                # unsigned, tampered with, expired or malformed: an empty
+                # session, never an error
+                try:
+                    value = item[len(want) :].encode()
+                    i = value.rfind(b".")
+                    msg = value[:i]
+                    mac = _mac(msg)
+                    value = value[i + 1 :]
+                    # constant time for equal lengths: no early exit on the first difference
+                    diff = len(value) ^ len(mac) if i >= 0 else 1
+                    for k in range(min(len(value), len(mac))):
+                        diff |= value[k] ^ mac[k]
+                    i = msg.rfind(b".")
+                    if _conf[2] is not None:
+                        age = time() - int(msg[i + 1 :], 16)
+                        if age > _conf[2] or age < -60:
+                            diff = 1
+                    if not diff:  # the text compared: one spelling only
+                        value = json.loads(a2b_base64(msg[:i]))
+                        if isinstance(value, dict):
+                            session = value
+                except Exception:  # noqa: BLE001  whatever the client sent
+                    pass
+                break
         ext["session"] = session
         ext["session_was"] = json.dumps(session) if session else None
     return session
@@ -119,7 +98,7 @@ async def _save(rq):
     value = ""
     attrs = "; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"  # an emptied session: deleted
     if now is not None:
-        limit = max_size or min(_BROWSER_MAX, rq._limits.buffer_size - _OTHER_HEADERS)
+        limit = max_size or min(4093, rq._limits.buffer_size - 900)
         # name=base64(json).time.base64(mac), its size known before it is made: a
         # session too big costs no encoding (in a small heap, its copies may not fit)
         size = len(name) + 1 + (len(now.encode()) + 2) // 3 * 4 + 1 + len("%x" % int(time())) + 45
@@ -128,7 +107,8 @@ async def _save(rq):
                 "session cookie of %d bytes, over its limit of %d: store less in rq.session, "
                 "or raise web.limits.buffer_size (the browser sends it back in every request head)" % (size, limit)
             )
-        value = sign(now)  # base64 and '.': nothing in it to escape
+        value = b"%s.%x" % (b2a_base64(now.encode())[:-1], int(time()))
+        value = (value + b"." + _mac(value)).decode()  # base64 and '.': nothing in it to escape
         attrs = "" if max_age is None else "; Max-Age=%d" % int(max_age)
     rq._add_header("Set-Cookie", "%s=%s; Path=/%s; HttpOnly; SameSite=Lax%s" % (
         name, value, attrs, "; Secure" if secure else ""))
@@ -152,10 +132,14 @@ def sessions(secret_key, max_age=None, cookie="session", secure=None, max_size=N
     first = _conf is None
     # HMAC's key padded to the block and xor'ed with ipad and opad
     key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    if len(key) > _BLOCK:
+    if len(key) > 64:
         key = sha256(key).digest()
-    key = key + bytes(_BLOCK - len(key))
-    _conf = (bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key), max_age, cookie, secure, max_size)
+    inner = bytearray(key + bytes(64 - len(key)))
+    outer = bytearray(inner)
+    for i in range(64):
+        inner[i] ^= 0x36
+        outer[i] ^= 0x5C
+    _conf = (bytes(inner), bytes(outer), max_age, cookie, secure, max_size)
     if first:
         from .request import _EXT
         from . import request  # (loaded by the line above: no lazy lookup)

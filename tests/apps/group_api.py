@@ -46,11 +46,6 @@ async def api_denied(rq):
     await rq.w("denied by the group")
 
 
-@api.errorhandler(403)  # web.csrf()'s refusal, under /api
-async def api_refused(rq):
-    await rq.w("api: cross-site refused")
-
-
 @api.errorhandler(ValueError)
 async def api_bad_value(rq, exc):
     rq.return_status(422)

@@ -1,7 +1,7 @@
 # The test app for sessions and CSRF (tests/test_sessions.py); over HTTPS
 # when $CERT and $KEY name a certificate and its key. $PARTS (default
 # "sessions,csrf") picks the features, as a 64 KB board's app uses one or two:
-# "csrf" brings web.cors() for /api/ with it.
+# "csrf" brings web.cors() for /api/ and a group mounted at /admin with it.
 import json
 import os
 import aiowebserver as web
@@ -12,6 +12,18 @@ if "sessions" in parts:
 if "csrf" in parts:
     web.cors(origins=["http://friend.example"], prefix="/api/")
     web.csrf()
+    # a mounted group's errorhandler(403) answers web.csrf()'s refusals under its prefix
+    admin = web.Group()
+
+    @admin.route("POST", "/thing")
+    async def admin_thing(rq):
+        await rq.w("admin thing changed")
+
+    @admin.errorhandler(403)
+    async def admin_refused(rq):
+        await rq.w("admin: cross-site refused")
+
+    web.mount("/admin", admin)
 
 
 @web.route("GET", "/count")
