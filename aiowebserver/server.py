@@ -437,7 +437,8 @@ async def _take_slot():
             try:
                 rq = _slot()
             except MemoryError:  # free, but in pieces too small
-                pass
+                if not _conns:  # and no connection to end: waiting frees nothing, 503 now
+                    return None
         if rq is not None:
             _state["short"] = None
             return rq

@@ -97,7 +97,9 @@ class EventStream(Stream):
         except OSError:
             pass
         self.closed = True
-        self._rq._task.cancel()
+        t = self._rq._task  # (None once detached)
+        if t is not None:
+            t.cancel()
 
 
 async def _serve(rq, handler, keepalive):
@@ -119,3 +121,4 @@ async def _serve(rq, handler, keepalive):
     finally:
         es._end()
         watcher.cancel()
+        es._detach()

@@ -3,6 +3,7 @@
 # WebSocket routes only does not load the SSE code (sse.py), and one with
 # SSE routes only does not load websocket.py.
 import asyncio
+from .request import Request
 try:
     from time import ticks_ms, ticks_add
 except ImportError:
@@ -35,6 +36,21 @@ async def streams_left(rq):
     return False
 
 
+class _Ended(Request):
+    # What a stream keeps of its Request once the connection ended: the
+    # Request itself goes back to the server's pool. Its extensions
+    # (rq.cookies, rq.user, rq.scheme...) still answer for this request; a
+    # late write of a deadline lands here, and there is no task to cancel.
+    _task = _deadline = None
+
+    def __init__(self, rq):
+        self.headers = rq.headers
+        self._ext = rq._ext
+        self._limits = rq._limits
+        self._writer = rq._writer
+        self._peer = rq._peer
+
+
 class Stream:
     # What the `rq` of SSE and WebSocket handlers share: the request's
     # attributes, other ones from the connection's Request, and writes
@@ -42,7 +58,7 @@ class Stream:
 
     def __init__(self, rq):
         self._rq = rq
-        rq._reuse = False  # this object may outlive the connection: keep rq its own
+        rq._reuse = False  # this object may outlive the connection: rq is its own until _detach()
         self.method = rq.method
         self.path = rq.path
         self.query = rq.query
@@ -93,3 +109,17 @@ class Stream:
         if t is not None and t is not asyncio.current_task():
             self._kill = True
             t.cancel()
+
+    def _detach(self):
+        # The connection task is done with the stream: its Request and head
+        # buffer go back to the server's pool (kept by the stream, each one
+        # cost the pool a Request for good, and in a small heap in pieces no
+        # new one fitted: every newcomer waited 10 s for a 503). The stream
+        # keeps its request's attributes in a small _Ended; with no heap for
+        # that, it keeps the Request, as before.
+        rq = self._rq
+        try:
+            self._rq = _Ended(rq)
+        except MemoryError:
+            return
+        rq._reuse = True

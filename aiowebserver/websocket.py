@@ -179,8 +179,9 @@ class WebSocket(Stream):
                 # part of a frame may be out: the socket cannot go on
                 self.closed = True
                 self._code = 1011
-                if self._rq._task is not asyncio.current_task():
-                    self._rq._task.cancel()
+                t = self._rq._task  # (None once the connection ended)
+                if t is not None and t is not asyncio.current_task():
+                    t.cancel()
                 raise ConnectionClosed("out of memory while sending")
 
     def _write_deadline(self, ticks):
@@ -527,7 +528,12 @@ async def _upgrade(rq, handler, protocols, max_message, ping_interval, ping_time
     rq._writer.write(head)
     await rq._drain()
     _nodelay(rq._writer)
-    await WebSocket(rq, handler, protocol, max_message, ping_interval, ping_timeout)._run()
+    ws = WebSocket(rq, handler, protocol, max_message, ping_interval, ping_timeout)
+    try:
+        await ws._run()
+    finally:
+        ws._buf = ws._mv = None  # the head buffer goes back with the Request
+        ws._detach()
 
 
 def _nodelay(writer):
