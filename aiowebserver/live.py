@@ -1,6 +1,6 @@
 # web.route_sse(path) and web.route_ws(path) register the GET route. The
-# stream code (stream.py with sse.py: 7.5 KB of heap as .mpy on a 64-bit
-# port; with websocket.py: 11.8 KB) loads at once, while the heap is in one
+# stream code (stream.py with sse.py: ~6 KB of heap as .mpy on a 64-bit
+# port; with websocket.py: ~12 KB) loads at once, while the heap is in one
 # piece; in a heap with less than _ROOM bytes free (after a garbage
 # collection) it loads on the first request for it
 # instead (503 with Retry-After while there is no room), so an app that
