@@ -66,12 +66,21 @@ def _group(group):
     # A Group, or a module's one Group that no other of its Groups mounts.
     if isinstance(group, Group):
         return group
-    found = [v for v in getattr(group, "__dict__", {}).values() if isinstance(v, Group)]
-    inner = [r[1] for v in found for r in v._routes if len(r) == 2]
-    found = [v for v in found if v not in inner]
-    if len(found) != 1:
+    # (loops, not comprehensions: each of those is one more function in the heap)
+    top = []
+    inner = []
+    for v in getattr(group, "__dict__", {}).values():
+        if isinstance(v, Group):
+            top.append(v)
+            for r in v._routes:
+                if len(r) == 2:
+                    inner.append(r[1])
+    for v in inner:
+        if v in top:
+            top.remove(v)
+    if len(top) != 1:
         raise TypeError("mount() takes a web.Group, or a module with one top-level Group")
-    return found[0]
+    return top[0]
 
 
 def _add(at, r):
@@ -110,8 +119,10 @@ def _mount(prefix, group, at=("", (), ())):
     if groups is None:
         groups = _errors[None] = []
         _not_found.append(_not_found_in_group)
-    groups.append((prefix, prefix + "/", group._errors))
-    groups.sort(key=lambda r: -len(r[0]))  # innermost first
+    i = 0  # innermost (longest prefix) first
+    while i < len(groups) and len(groups[i][0]) >= len(prefix):
+        i += 1
+    groups.insert(i, (prefix, prefix + "/", group._errors))
     for r in group._routes:
         if len(r) == 2:
             _mount(prefix + r[0], r[1], at)
