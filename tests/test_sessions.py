@@ -5,15 +5,17 @@ group_app.py, group_api.py), and the login example in Chromium.
 The mpy runtime runs the .mpy package with the test app (and the login
 example) compiled by mpy-cross too, as an app on a board would be: on the
 64-bit unix port a .mpy module's bytecode, functions and qstrs live in the heap
-(a board keeps them in flash). CSRF (with CORS) alone runs at 64 KB
-(session_app.py's $PARTS), as a board's app using it would; the rest at
-HEAP_ALL (88k). Measured at 64k (docs/features.md, "What it costs"): sessions
-alone hold all but 11.1 KB once started, but the session test's 500 for a
-session too big gets a 503 in most runs (errors.py and status.py, 7.6 KB, find
-no room); HTTPS with sessions does not start; the group app fails loading
-server.py after its own import (imported first, its routes answer but its
-error handlers find no room: 500/503 instead of 422/404); the login example
-has 8.6 KB free once started, largest piece 640 B: 503 at the first request.
+(a board keeps them in flash). Each feature runs at 64 KB (HEAP) in an app a
+user would write for it: sessions alone (session_app.py, $PARTS=sessions),
+CSRF with CORS and a group whose errorhandler(403) answers the refusals under
+its prefix ($PARTS=csrf), route groups (group_app.py) and the login example's
+http.client flow. Measured at 64k (docs/features.md, "The .mpy tests' heap"):
+free once started, sessions 11.3 KB, CSRF app 5.1-5.4 KB, group app 3.8-4.1 KB
+(both with errors loaded at start), login 9.3 KB (two request objects) to
+12.1 KB (one). HTTPS with sessions and CSRF runs at HEAP_ALL (88k); the
+login example's Chromium flow on MicroPython from source: on mpy at 64k
+Chromium's first GET / got a 503 (its bigger head and two connections left
+7,360 B free where rq.redirect's status module needs 7,777 B).
 """
 import base64
 import hashlib
@@ -30,8 +32,8 @@ import pytest
 from helpers import ROOT, read_response, start_compiled
 
 KEY = b"test-secret-key-0123456789"  # session_app.py's secret_key
-HEAP = "64k"  # the mpy runtime's for CSRF alone (see above)
-HEAP_ALL = "88k"  # for several at once, or with TLS
+HEAP = "64k"  # the mpy runtime's for each feature's app (see above)
+HEAP_ALL = "88k"  # for HTTPS with sessions and CSRF
 
 
 def start(start_app, tmp_path, app, *modules, env=None, heap=HEAP_ALL):
@@ -252,10 +254,10 @@ def test_log_in_see_the_protected_page_and_log_out_with_http_client_and_in_chrom
     assert status == 302 and "Max-Age=0" in headers["set-cookie"]
     if runtime != "micropython":
         # Chromium costs seconds: the browser flow runs on one runtime, MicroPython
-        # from source (a roomy heap). On mpy at 88k, Chromium's extra connections
-        # (preconnect, favicon) met the short heap: a clean 503 page, 1 run in 8
-        # with other tests running, which a browser does not retry; the flow
-        # above covers that heap.
+        # from source (a roomy heap). On mpy at 64k Chromium's first GET / got a
+        # clean 503 page, which a browser does not retry (its head and two
+        # connections left 7,360 B free where rq.redirect's status module needs
+        # 7,777 B; docs/features.md); the flow above covers that heap.
         return
 
     browser = request.getfixturevalue("browser")
