@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 # is one (template.package names the compiled templates' package).
 _LAZY = (
     " start=server stop=server run_forever=server limits=server"
-    " HttpError=http route_sse=live route_ws=live ConnectionClosed=stream"
+    " HttpError=http route_sse=sse route_ws=live ConnectionClosed=stream"
     " cors=cors basic_auth=auth tls_context=tls sessions=sessions csrf=csrf"
     " Group=group mount=group ota=ota device=device"
     " render=template safe=template template=template "

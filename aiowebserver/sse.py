@@ -1,7 +1,10 @@
-# Server-Sent Events: the `rq` a web.route_sse(path) handler gets (live.py
-# registers the route). Loaded on the first request of such a route.
+# Server-Sent Events: web.route_sse(path) and the `rq` its handler gets.
+# Loaded when such a route is declared (as .mpy on a 64-bit port, with
+# stream.py: ~6 KB of heap), while the heap is still in one piece: loaded
+# at the route's first request, in a heap the connections had cut up, it
+# could not find room in a 64 KB heap with TLS (docs/https.md).
 import asyncio
-from .live import route_sse  # noqa: F401  (the name's older home)
+from .router import route
 from .stream import ConnectionClosed, Stream, streams_left  # noqa: F401  (ConnectionClosed: its older home)
 try:
     from time import ticks_ms, ticks_add, ticks_diff
@@ -10,14 +13,6 @@ except ImportError:
 
 _MPY = hasattr(asyncio.StreamReader, "readinto")
 _PING = b": ping\n\n"
-
-
-def _field(value):
-    # id and event values: one line, no NUL (the browser would drop the event)
-    value = str(value).encode()
-    if b"\n" in value or b"\r" in value or b"\0" in value:
-        raise ValueError("SSE id/event must be one line")
-    return value
 
 
 class EventStream(Stream):
@@ -35,10 +30,12 @@ class EventStream(Stream):
         # One event. Lines of data become `data:` lines; data None sends only
         # the other fields (e.g. `await rq.w(None, retry=5000)`).
         parts = []
-        if event is not None:
-            parts.append(b"event: " + _field(event) + b"\n")
-        if id is not None:
-            parts.append(b"id: " + _field(id) + b"\n")
+        for field, value in ((b"event: ", event), (b"id: ", id)):
+            if value is not None:  # one line, no NUL (the browser would drop the event)
+                value = str(value).encode()
+                if b"\n" in value or b"\r" in value or b"\0" in value:
+                    raise ValueError("SSE id/event must be one line")
+                parts.append(field + value + b"\n")
         if retry is not None:
             parts.append(b"retry: %d\n" % int(retry))
         if data is not None:
@@ -100,6 +97,20 @@ class EventStream(Stream):
         t = self._rq._task  # (None once detached)
         if t is not None:
             t.cancel()
+
+
+def route_sse(path, keepalive=15):
+    # GET route whose `async def handler(rq)` runs once the response is an
+    # event stream; returning ends the stream. keepalive: seconds of silence
+    # before a `: ping` comment is sent (0: none).
+    def register(handler):
+        async def stream(rq):
+            await _serve(rq, handler, keepalive)
+
+        route("GET", path)(stream)
+        return handler
+
+    return register
 
 
 async def _serve(rq, handler, keepalive):

@@ -36,21 +36,6 @@ async def streams_left(rq):
     return False
 
 
-class _Ended(Request):
-    # What a stream keeps of its Request once the connection ended: the
-    # Request itself goes back to the server's pool. Its extensions
-    # (rq.cookies, rq.user, rq.scheme...) still answer for this request; a
-    # late write of a deadline lands here, and there is no task to cancel.
-    _task = _deadline = None
-
-    def __init__(self, rq):
-        self.headers = rq.headers
-        self._ext = rq._ext
-        self._limits = rq._limits
-        self._writer = rq._writer
-        self._peer = rq._peer
-
-
 class Stream:
     # What the `rq` of SSE and WebSocket handlers share: the request's
     # attributes, other ones from the connection's Request, and writes
@@ -115,11 +100,21 @@ class Stream:
         # buffer go back to the server's pool (kept by the stream, each one
         # cost the pool a Request for good, and in a small heap in pieces no
         # new one fitted: every newcomer waited 10 s for a 503). The stream
-        # keeps its request's attributes in a small _Ended; with no heap for
+        # keeps its request's attributes in a bare Request (no buffer; no
+        # class of its own: less heap as .mpy): its extensions (rq.cookies,
+        # rq.user, rq.scheme...) still answer, a late write of a deadline
+        # lands there, and there is no task to cancel. With no heap for
         # that, it keeps the Request, as before.
         rq = self._rq
         try:
-            self._rq = _Ended(rq)
+            e = object.__new__(Request)
+            e.headers = rq.headers
+            e._ext = rq._ext
+            e._limits = rq._limits
+            e._writer = rq._writer
+            e._peer = rq._peer
+            e._task = e._deadline = None
         except MemoryError:
             return
+        self._rq = e
         rq._reuse = True

@@ -37,6 +37,9 @@ async def wrap_socket(ssl, conn):
     while True:
         try:
             return ssl.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        except MemoryError:  # the SSLSocket object (520 B on 64-bit) found no piece that big
+            if not await _make_way(deadline):
+                raise
         except OSError as e:
             if e.errno != 12 or not await _make_way(deadline):  # 12: ENOMEM (Linux, lwIP/newlib)
                 raise

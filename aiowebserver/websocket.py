@@ -489,7 +489,7 @@ def _accept_key(key):
     return binascii.b2a_base64(digest)[:-1].decode()
 
 
-async def _upgrade(rq, handler, protocols, max_message, ping_interval, ping_timeout):
+async def _serve(rq, handler, protocols, max_message, ping_interval, ping_timeout):
     h = rq.headers
     if rq.method != "GET" or rq._http10 or rq._left:
         raise HttpError(400)
