@@ -1,7 +1,9 @@
-# The close after an error answer (server.py), loaded with the first one
-# that closes its connection.
+# Error answers that close their connection (server.py): the complete answer
+# to an error found before a handler could run, and the close after an error
+# answer. Loaded with the first one.
 import asyncio
 import sys
+from .status import reason
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -16,6 +18,19 @@ _MPY = sys.implementation.name == "micropython"
 _LINGER = const(2000)  # ms: at most this long dropping the rest of a refused body before close
 _LINGER_IDLE = const(300)  # ms: ... and this long waiting for the next piece of it
 _PENDING = const(65536)  # bytes already sent that are dropped before close, at most
+
+
+def error_response(status):
+    # A complete answer that closes the connection, for errors found before a
+    # handler could run (bad head, overload, timeout).
+    from .request import date_line
+
+    text = reason(status)
+    return (
+        "HTTP/1.1 %d %s\r\n%sContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: %d\r\nConnection: close\r\n\r\n%d %s\n"
+        % (status, text, date_line().decode(), len(text) + 5, status, text)
+    ).encode()
 
 
 async def linger(rq):

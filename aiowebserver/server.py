@@ -207,7 +207,7 @@ def _answer(writer, status, buf=None):
     # a close without one: short of heap, the bare answer in buf, else a 503.
     try:
         if status != 503:
-            writer.write(load("status", limits).error_response(status))
+            writer.write(load("linger", limits).error_response(status))
             return
     except MemoryError:
         gc.collect()
