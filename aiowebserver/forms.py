@@ -3,15 +3,12 @@
 from .http import HttpError, unquote
 
 
-def _unquote_plus(b):
-    # bytes with '+' and %XX escapes -> utf-8 str; ValueError when malformed
-    return unquote(b.replace(b"+", b" ") if b"+" in b else b)
-
-
 def parse_qs(data):
     # 'a=1&b=x+y&a=2&flag' -> {'a': ['1', '2'], 'b': 'x y', 'flag': True}
     if isinstance(data, str):
         data = data.encode()
+    if b"+" in data:  # a space ('+' itself comes as %2B)
+        data = data.replace(b"+", b" ")
     result = {}
     try:
         for item in data.split(b"&"):
@@ -19,11 +16,11 @@ def parse_qs(data):
                 continue
             i = item.find(b"=")
             if i < 0:
-                key = _unquote_plus(item)
+                key = unquote(item)
                 value = True
             else:
-                key = _unquote_plus(item[:i])
-                value = _unquote_plus(item[i + 1 :])
+                key = unquote(item[:i])
+                value = unquote(item[i + 1 :])
             old = result.get(key)
             if old is None:
                 result[key] = value
@@ -34,15 +31,6 @@ def parse_qs(data):
     except ValueError:  # bad escape, not utf-8
         raise HttpError(400)
     return result
-
-
-def parse_json(data):
-    import json
-
-    try:
-        return json.loads(data.decode())
-    except ValueError:  # bad JSON, not utf-8
-        raise HttpError(400)
 
 
 def _ctype_is(rq, want):
@@ -84,7 +72,13 @@ async def decode_postform_data(rq):
 
 
 async def decode_postjson_data(rq):
-    return parse_json(await read_all(rq))
+    import json
+
+    data = await read_all(rq)
+    try:
+        return json.loads(data.decode())
+    except ValueError:  # bad JSON, not utf-8
+        raise HttpError(400)
 
 
 async def decode_query_data(rq):
