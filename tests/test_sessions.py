@@ -11,11 +11,11 @@ CSRF with CORS and a group whose errorhandler(403) answers the refusals under
 its prefix ($PARTS=csrf), route groups (group_app.py) and the login example's
 http.client flow. Measured at 64k (docs/features.md, "The .mpy tests' heap"):
 free once started, sessions 11.3 KB, CSRF app 5.1-5.4 KB, group app 3.8-4.1 KB
-(both with errors loaded at start), login 9.3 KB (two request objects) to
-12.1 KB (one). HTTPS with sessions and CSRF runs at HEAP_ALL (88k); the
-login example's Chromium flow on MicroPython from source: on mpy at 64k
-Chromium's first GET / got a 503 (its bigger head and two connections left
-7,360 B free where rq.redirect's status module needs 7,777 B).
+(both with errors loaded at start), login 9.3-10.2 KB (two request objects)
+to 12.1 KB (one); at 62k the group and login tests fail. HTTPS with
+sessions and CSRF runs at HEAP_ALL (88k); the login example's Chromium flow
+on MicroPython from source: on mpy at 64k it failed 4 runs of 4 (a 503 page:
+Chromium's bigger heads and extra connections leave the heap in pieces).
 """
 import base64
 import hashlib
@@ -254,10 +254,10 @@ def test_log_in_see_the_protected_page_and_log_out_with_http_client_and_in_chrom
     assert status == 302 and "Max-Age=0" in headers["set-cookie"]
     if runtime != "micropython":
         # Chromium costs seconds: the browser flow runs on one runtime, MicroPython
-        # from source (a roomy heap). On mpy at 64k Chromium's first GET / got a
-        # clean 503 page, which a browser does not retry (its head and two
-        # connections left 7,360 B free where rq.redirect's status module needs
-        # 7,777 B; docs/features.md); the flow above covers that heap.
+        # from source (a roomy heap). On mpy at 64k it got a clean 503 page in
+        # 4 runs of 4, which a browser does not retry (Chromium's heads and extra
+        # connections leave the heap in pieces; docs/features.md); the flow
+        # above covers that heap.
         return
 
     browser = request.getfixturevalue("browser")
