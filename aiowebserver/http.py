@@ -1,5 +1,5 @@
 # HTTP/1.1 wire format: parsing a request head, framing a response head.
-# parse_head is a pure function of bytes (fuzzed on CPython in tests).
+# scan_head and header_dict are pure functions of bytes (fuzzed on CPython in tests).
 try:
     from micropython import const
 except ImportError:
@@ -54,9 +54,17 @@ def unquote(b):
     return bytes(out).decode()  # UnicodeError (a ValueError) on bad utf-8
 
 
-def parse_head(head, max_headers=_MAX_HEADERS):
-    # head: bytes of the request line and header lines, without the blank line.
-    # Returns (method, path, query, version, headers) or raises HttpError.
+_READ = b" host connection expect content-length transfer-encoding "
+
+
+def scan_head(head, max_headers=_MAX_HEADERS):
+    # head: bytes of the request line and header lines. Checks every line but
+    # makes no str of a header: rq.headers is made from the head when a
+    # handler asks (header_dict); each str made from request bytes costs a
+    # qstr lookup (a scan of the interned names). Returns (method, path,
+    # query, version, connection, expect, content-length, transfer-encoding),
+    # the last four bytes or None (a repeated Connection or Expect: joined
+    # with b", "), or raises HttpError.
     if head.count(b"\n") - 2 > max_headers:  # (request line, blank line): before any allocation
         raise HttpError(431)
     lines = head.split(b"\n")
@@ -85,6 +93,7 @@ def parse_head(head, max_headers=_MAX_HEADERS):
     if b"\0" in target or b"#" in target or b"\r" in target:
         raise HttpError(400)
     try:
+        head.decode()  # every name and value is utf-8 (one lookup for them all)
         q = target.find(b"?")
         if q >= 0:
             query = target[q + 1 :].decode()
@@ -96,7 +105,8 @@ def parse_head(head, max_headers=_MAX_HEADERS):
         raise HttpError(400)
     if "\0" in path:
         raise HttpError(400)
-    headers = {}
+    conn = expect = cl = te = None
+    host = False
     n = 0
     for line in lines[1:]:
         if line[-1:] == b"\r":
@@ -114,32 +124,61 @@ def parse_head(head, max_headers=_MAX_HEADERS):
         name = line[:i]
         if b" " in name or b"\t" in name:
             raise HttpError(400)
-        try:
-            name = name.decode().lower()
+        if i == 4 or i == 6 or i == 10 or i == 14 or i == 17:  # the names the server reads
+            x = _READ.find(name.lower())
+            if x > 0 and _READ[x - 1] == 32 and _READ[x + i] == 32:  # a whole name
+                if x == 1:  # Host; duplicates open the door to request smuggling
+                    if host:
+                        raise HttpError(400)
+                    host = True
+                else:
+                    value = line[i + 1 :].strip()
+                    if x == 6:
+                        conn = value if conn is None else conn + b", " + value
+                    elif x == 17:
+                        expect = value if expect is None else expect + b", " + value
+                    elif x == 24:
+                        if cl is not None:
+                            raise HttpError(400)
+                        cl = value
+                    else:
+                        if te is not None:
+                            raise HttpError(400)
+                        te = value
+    return "GET" if method == b"GET" else method.decode(), path, query, version, conn, expect, cl, te
+
+
+def header_dict(head):
+    # rq.headers of a head scan_head() accepted: lower-case names to values,
+    # a repeated header's values joined with ", ".
+    headers = {}
+    for line in head.split(b"\n")[1:]:
+        if line[-1:] == b"\r":
+            line = line[:-1]
+        if line:
+            i = line.find(b":")
+            name = line[:i].decode().lower()
             value = line[i + 1 :].strip().decode()
-        except ValueError:
-            raise HttpError(400)
-        if name in headers:
-            if name == "content-length" or name == "host" or name == "transfer-encoding":
-                raise HttpError(400)  # duplicates open the door to request smuggling
-            value = headers[name] + ", " + value
-        headers[name] = value
-    return method.decode(), path, query, version, headers
+            if name in headers:
+                value = headers[name] + ", " + value
+            headers[name] = value
+    return headers
 
 
-def content_length(headers, max_body):
-    # Body length the request declares: 0 when none; HttpError on bad framing.
-    te = headers.get("transfer-encoding")
-    cl = headers.get("content-length")
+
+
+def body_length(cl, te, max_body):
+    # Body length a head declares (Content-Length and Transfer-Encoding as
+    # bytes or None): 0 when none, -1 chunked; HttpError on bad framing.
     if te is not None:
         if cl is not None:
             raise HttpError(400)  # both: request smuggling
-        if te.lower() == "chunked":
+        if te.lower() == b"chunked":
             return -1  # chunked body: decoded as it is read
         raise HttpError(501)
     if cl is None:
         return 0
-    if not cl.encode().isdigit() or len(cl) > 15:  # ASCII digits only
+    if not cl.isdigit() or len(cl) > 15:  # ASCII digits only
         raise HttpError(400)
     n = int(cl)
     if n > max_body:

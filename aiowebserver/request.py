@@ -1,7 +1,7 @@
 # The `rq` object handlers see. One per connection, reset for every request,
 # and pooled for the next connection: serving allocates no request object.
 import sys
-from .http import HttpError, status_line, find_head_end, parse_head, content_length
+from .http import HttpError, status_line, find_head_end, scan_head, header_dict, body_length
 from time import time, gmtime
 try:
     from time import ticks_ms, ticks_add, ticks_diff
@@ -101,6 +101,7 @@ class Request:
         self._mv = memoryview(buf)
         self._limits = limits
         self._reuse = True  # False once a stream (SSE, WebSocket) holds it
+        self._hd = False  # True while rq.headers is an attribute
         self._fresh()
 
     def _fresh(self):
@@ -118,9 +119,18 @@ class Request:
         # every per-request attribute exists from the start: the instance's
         # attribute table is allocated once, at its final size (a table grown
         # at the first request leaves a hole in a small, fragmented heap)
-        self._begin(None, None, None, None, _NO_PARAMS)
+        self._begin(None, None, None, None, b"", None, None)
 
     def __getattr__(self, name):
+        if name == "headers":
+            # a dict of str, made from the head's bytes on first use (not a
+            # property: a class with one makes every attribute store look in
+            # the class first); a handler that never looks makes no str of a
+            # header. Then the request holds the dict, not the bytes.
+            h = self.headers = header_dict(self._raw)
+            self._raw = b""
+            self._hd = True
+            return h
         i = _EXT.find(" %s=" % name)
         if i < 0 or "=" in name:
             raise AttributeError(name)
@@ -194,22 +204,26 @@ class Request:
         head = bytes(self._mv[self._start : i])
         self._start = i
         lim = self._limits
-        method, path, query, version, headers = parse_head(head, lim.max_headers)
-        self._begin(method, path, query, version, headers)
+        method, path, query, version, conn, expect, cl, te = scan_head(head, lim.max_headers)
+        self._begin(method, path, query, version, head, conn, expect)
         # after _begin: a bad or too large body is answered like any request
         # error (through the app's errorhandler), then the connection closes
         self._close = True
-        self._left = content_length(headers, max_bodies.get(path, lim.max_body) if max_bodies else lim.max_body)
+        self._left = body_length(cl, te, max_bodies.get(path, lim.max_body) if max_bodies else lim.max_body)
         self._close = self._http10 or self._close_asked
         if self._expect and self._left == 0:
             self._expect = False
         return True
 
-    def _begin(self, method, path, query, version, headers):
+    def _begin(self, method, path, query, version, head, conn, expect):
         self.method = method
         self.path = path
         self.query = query
-        self.headers = headers
+        if self._hd:  # the last request's rq.headers
+            self.headers = None  # (a deleted attribute's slot keeps its value for the collector)
+            del self.headers
+            self._hd = False
+        self._raw = head  # the head's bytes: rq.headers is made from them when asked for
         self.params = _NO_PARAMS
         self._left = 0  # body bytes still unread; -1: chunked
         self._chunk = 0  # bytes left in the current chunk of a chunked body
@@ -217,10 +231,8 @@ class Request:
         self._body_end = None  # ticks by which the whole body must be in
         self._body_t0 = None  # ticks when the body began to be read
         self._http10 = version == b"HTTP/1.0"
-        conn = headers.get("connection")
-        self._close_asked = conn is not None and "close" in conn.lower()
+        self._close_asked = conn is not None and b"close" in conn.lower()
         self._close = self._http10 or self._close_asked
-        expect = headers.get("expect")
         self._expect = expect is not None
         self._status = 200
         self._reason = None
@@ -235,7 +247,7 @@ class Request:
         self._allow = None
         self._late_ok = False  # after_request hooks may add headers to a held-back body
         self._ext = None  # per-request state of optional features (cookies...)
-        if expect is not None and expect.lower() != "100-continue":
+        if expect is not None and expect.lower() != b"100-continue":
             self._close = True
             raise HttpError(417)
 

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from helpers import PYTHON, ROOT
 
 sys.path.insert(0, ROOT)
-from aiowebserver.http import HttpError, content_length, parse_head  # noqa: E402
+from aiowebserver.http import HttpError, body_length, header_dict, scan_head  # noqa: E402
 
 MAX_BODY = 4096
 
 
-# ---- parse_head as a pure function (CPython) ----
+# ---- scan_head and header_dict as pure functions (CPython) ----
 
 TOKENS = [
     b"GET", b"POST", b"HEAD", b"OPTIONS", b"get", b"G\x00T", b"\xff", b"/", b"/a?b=c", b"*",
@@ -53,12 +53,17 @@ def request_like():
 
 
 def check_parse(data, max_headers=32):
-    """parse_head may only raise HttpError; what it returns is clean."""
+    """scan_head may only raise HttpError; what it returns is clean, and so
+    are the headers made from a head it accepted."""
     try:
-        method, path, query, version, headers = parse_head(data, max_headers)
+        method, path, query, version, conn, expect, cl, te = scan_head(data, max_headers)
     except HttpError as e:
         assert 400 <= e.status < 600
         return
+    headers = header_dict(data)
+    for name, value in (("connection", conn), ("expect", expect), ("content-length", cl),
+                        ("transfer-encoding", te)):
+        assert (value is None and name not in headers) or value.decode() == headers[name]
     assert isinstance(method, str) and method.isalpha() and method.isupper()
     assert isinstance(path, str) and "\0" not in path and (path[:1] == "/" or path == "*")
     assert query is None or (isinstance(query, str) and "#" not in query)
@@ -68,7 +73,7 @@ def check_parse(data, max_headers=32):
         assert name == name.lower() and name and not (set(name) & set(" \t\r\n\0:"))
         assert not (set(value) & set("\r\n\0"))
     try:
-        n = content_length(headers, MAX_BODY)
+        n = body_length(cl, te, MAX_BODY)
     except HttpError as e:
         assert e.status in (400, 413, 501)
         return
@@ -105,9 +110,8 @@ def test_request_like_heads_parse_cleanly_or_fail_with_an_http_error(data, max_h
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="0123456789+-_ xX,\u0665\uff15", max_size=12))
 def test_a_content_length_is_plain_ascii_digits_or_400(value):
-    headers = {"content-length": value}
     try:
-        n = content_length(headers, 10**9)
+        n = body_length(value.encode(), None, 10**9)
     except HttpError as e:
         assert e.status in (400, 413)
         return
@@ -118,12 +122,13 @@ ATHERIS_HARNESS = r"""
 import sys
 import atheris
 with atheris.instrument_imports():
-    from aiowebserver.http import parse_head, content_length, HttpError
+    from aiowebserver.http import scan_head, header_dict, body_length, HttpError
 
 def one(data):
     try:
-        headers = parse_head(data, 32)[4]
-        content_length(headers, 4096)
+        r = scan_head(data, 32)
+        header_dict(data)
+        body_length(r[6], r[7], 4096)
     except HttpError:
         pass
 
