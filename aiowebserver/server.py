@@ -58,7 +58,7 @@ _conns = []  # Request objects of the connections being served
 _pool = []  # free Request objects with their head buffers (at most max_connections), for new connections
 _servers = []
 _tasks = []
-_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None, "spare": 0}
+_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None, "spare": 0, "lone": None}
 
 
 def _slot():
@@ -101,6 +101,8 @@ async def _accept(reader, writer, rq=None):
         gc.collect()
         if rq is None or not rq._started:  # not after (a part of) an answer
             _answer(writer, 503)
+            if rq is not None:  # closed with the request unread, the socket would reset: the 503 lost
+                _drop(rq)
     except Exception as e:  # noqa: BLE001  a broken connection must not end the server
         if not isinstance(e, (OSError, HttpError)):  # HttpError: a bad body skipped after the answer
             from .errors import log_exc
@@ -437,8 +439,7 @@ async def _take_slot():
             try:
                 rq = _slot()
             except MemoryError:  # free, but in pieces too small
-                if not _conns:  # and no connection to end: waiting frees nothing, 503 now
-                    return None
+                pass
         if rq is not None:
             _state["short"] = None
             return rq
@@ -452,9 +453,16 @@ async def _make_way(deadline):
     # One step of making way for a newcomer (a slot, or heap on MicroPython):
     # close an idle or slow connection, else wait for one to end (keep-alive
     # connections close after their answer meanwhile). False once the
-    # deadline has passed.
+    # deadline has passed. With no connection to end, one look after a
+    # collection per deadline (a newcomer), then False: waiting frees nothing
+    # there, and a newcomer waiting wait_timeout for its 503 meets a
+    # client's timeout (48k .mpy: 20 clients each waited 10 s per answer).
     if ticks_diff(deadline, ticks_ms()) <= 0:
         return False
+    if not _conns:
+        if _state["lone"] == deadline:
+            return False
+        _state["lone"] = deadline
     _state["waiting"] += 1
     try:
         if _evict():
