@@ -29,17 +29,6 @@ _SLICE = const(4096)  # bigger payloads are written this much at a time
 
 CLOSE_TIMEOUT = const(2)  # seconds to wait for the peer's answer to our close frame
 
-_OPEN = {"type": "open"}
-
-
-def _frame_header(opcode, n):
-    if n < 126:
-        return bytes((0x80 | opcode, n))
-    if n < 65536:
-        return bytes((0x80 | opcode, 126, n >> 8, n & 255))
-    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
-
-
 def unmask(buf, mask):
     # XOR buf (a bytearray) in place with the 4-byte mask, as big integers
     # of _XOR bytes at a time: no per-byte Python loop.
@@ -78,10 +67,6 @@ def _utf8(data):
                     return None
                 i = data.find(bytes((lead,)), i + 2)
     return text
-
-
-def _close_code_ok(code):
-    return 1000 <= code <= 1014 and code not in (1004, 1005, 1006) or 3000 <= code <= 4999
 
 
 class WebSocket(Stream):
@@ -158,14 +143,19 @@ class WebSocket(Stream):
             if opcode == _CLOSE:
                 self.closed = True  # no data frame may follow a close frame
             n = len(payload)
-            head = _frame_header(opcode, n)
+            if n < 126:
+                head = bytes((0x80 | opcode, n))
+            elif n < 65536:
+                head = bytes((0x80 | opcode, 126, n >> 8, n & 255))
+            else:
+                head = bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big")
             w = self._w
             try:
                 if n < _SMALL:
                     w.write(head + payload)
                     await self._drain()
                     return
-                # TCP_NODELAY (see _nodelay): the header need not share a segment.
+                # TCP_NODELAY (see _serve): the header need not share a segment.
                 # Slices: the stream never holds a copy of a big payload.
                 mv = memoryview(payload)
                 w.write(head)
@@ -376,7 +366,7 @@ class WebSocket(Stream):
             code = 1002
         elif n:
             code = (data[0] << 8) | data[1]
-            if not _close_code_ok(code):
+            if not (1000 <= code <= 1014 and code not in (1004, 1005, 1006) or 3000 <= code <= 4999):
                 code = 1002
             elif _utf8(data[2:]) is None:
                 code = 1007
@@ -418,7 +408,7 @@ class WebSocket(Stream):
         cancelled = None
         broken = False
         try:
-            await self._call(_OPEN)
+            await self._call({"type": "open"})
             if self._ping:
                 pinger = asyncio.create_task(self._pinger())
             await self._frames()
@@ -441,29 +431,15 @@ class WebSocket(Stream):
             rq._start = rq._end = 0  # nothing for the HTTP loop to answer
             rq._deadline = None
             if broken:
-                self._abort()
+                # drop a broken connection at once (CPython's close() would
+                # wait for unsent data); a writer blocked in drain() then fails
+                t = getattr(self._w, "transport", None)
+                if t is not None:
+                    t.abort()
             await self._call({"type": "close", "code": self._code})
         if cancelled is not None:
             raise cancelled
 
-    def _abort(self):
-        # Drop a broken connection at once (CPython's close() would wait for
-        # unsent data); a writer blocked in drain() then fails.
-        t = getattr(self._w, "transport", None)
-        if t is not None:
-            t.abort()
-
-
-def _choose(protocols, offered):
-    if not offered or not protocols:
-        return None
-    offered = [p.strip() for p in offered.split(",")]
-    if callable(protocols):
-        return protocols(offered)
-    for p in protocols:
-        if p in offered:
-            return p
-    return None
 
 
 async def _refuse(rq, status, *headers):
@@ -472,21 +448,6 @@ async def _refuse(rq, status, *headers):
         rq._add_header(name, value)
     rq.header_text()
     await rq.w("%d %s\n" % (status, "Upgrade Required" if status == 426 else "Bad Request"))
-
-
-def _accept_key(key):
-    import hashlib
-    import binascii
-
-    data = key.encode() + _GUID
-    sha1 = getattr(hashlib, "sha1", None)
-    if sha1 is None:  # (its own module: most builds never load it)
-        from .sha1 import sha1 as _sha1
-
-        digest = _sha1(data)
-    else:
-        digest = sha1(data).digest()
-    return binascii.b2a_base64(digest)[:-1].decode()
 
 
 async def _serve(rq, handler, protocols, max_message, ping_interval, ping_timeout):
@@ -515,11 +476,31 @@ async def _serve(rq, handler, protocols, max_message, ping_interval, ping_timeou
         return
     if not await streams_left(rq):
         return
-    protocol = _choose(protocols, h.get("sec-websocket-protocol"))
+    protocol = None
+    offered = h.get("sec-websocket-protocol")
+    if offered and protocols:
+        offered = [p.strip() for p in offered.split(",")]
+        if callable(protocols):
+            protocol = protocols(offered)
+        else:
+            for p in protocols:
+                if p in offered:
+                    protocol = p
+                    break
     rq._status = 101
     rq._add_header("Upgrade", "websocket")
     rq._add_header("Connection", "Upgrade")
-    rq._add_header("Sec-WebSocket-Accept", _accept_key(key))
+    import hashlib
+
+    data = key.encode() + _GUID
+    sha1 = getattr(hashlib, "sha1", None)
+    if sha1 is None:  # (its own module: most builds never load it)
+        from .sha1 import sha1 as _sha1
+
+        data = _sha1(data)
+    else:
+        data = sha1(data).digest()
+    rq._add_header("Sec-WebSocket-Accept", binascii.b2a_base64(data)[:-1].decode())
     if protocol:
         rq._add_header("Sec-WebSocket-Protocol", protocol)
     rq._close = False  # no `Connection: close` beside `Upgrade`
@@ -527,25 +508,20 @@ async def _serve(rq, handler, protocols, max_message, ping_interval, ping_timeou
     rq._close = True  # after the WebSocket, the connection ends
     rq._writer.write(head)
     await rq._drain()
-    _nodelay(rq._writer)
+    # messages go out at once, not after the peer's delayed ACK (Nagle).
+    # CPython's asyncio sets TCP_NODELAY itself; MicroPython's Stream keeps
+    # its socket in .s (unix port: no constants, Linux values 6 and 1)
+    sock = getattr(rq._writer, "s", None)
+    if sock is not None:
+        try:
+            import socket
+
+            sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+        except Exception:  # noqa: BLE001  a port without the option: only slower
+            pass
     ws = WebSocket(rq, handler, protocol, max_message, ping_interval, ping_timeout)
     try:
         await ws._run()
     finally:
         ws._buf = ws._mv = None  # the head buffer goes back with the Request
         ws._detach()
-
-
-def _nodelay(writer):
-    # Messages go out at once, not after the peer's delayed ACK (Nagle).
-    # CPython's asyncio sets TCP_NODELAY itself; MicroPython's Stream keeps
-    # its socket in .s (unix port: no constants, Linux values 6 and 1).
-    sock = getattr(writer, "s", None)
-    if sock is None:
-        return
-    try:
-        import socket
-
-        sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
-    except Exception:  # noqa: BLE001  a port without the option: only slower
-        pass
