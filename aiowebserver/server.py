@@ -58,7 +58,9 @@ _conns = []  # Request objects of the connections being served
 _pool = []  # free Request objects with their head buffers (at most max_connections), for new connections
 _servers = []
 _tasks = []
-_state = {"waiting": 0, "slot": None, "stopped": None, "port": None, "short": None, "spare": 0, "lone": None}
+# slot: an asyncio.Event, made when a connection first waits (_make_way): a
+# server that never waits does not load asyncio.event (1.2 KB of heap on unix)
+_state = {"waiting": 0, "slot": None, "port": None, "short": None, "spare": 0, "lone": None}
 
 
 def _slot():
@@ -66,9 +68,12 @@ def _slot():
     return _pool.pop() if _pool else Request(bytearray(limits.buffer_size), limits)
 
 
-async def _accept(reader, writer, rq=None):
+async def _accept(reader, writer, rq=None, sock=None):
     # One task per connection, from accept to close. Never raises. rq: the
     # connection's request object when the accept loop took one (MicroPython).
+    # sock: a TLS connection's socket, closed at the end: mbedTLS lets go of
+    # it, unclosed, when a handshake fails (plain HTTP or garbage on the TLS
+    # port).
     try:
         if len(_conns) >= limits.max_connections and not await _make_room():
             writer.write(_BUSY)
@@ -124,6 +129,8 @@ async def _accept(reader, writer, rq=None):
             await writer.wait_closed()
         except (Exception, asyncio.CancelledError):  # also a second cancel while the server stops
             pass  # (not KeyboardInterrupt: Ctrl-C while a connection closes must stop the server)
+        if sock is not None:
+            sock.close()
 
 
 def _drop(rq):
@@ -151,14 +158,6 @@ async def _make_room():
         if not await _make_way(deadline):
             return False
     return True
-
-
-async def _next_end():
-    # Until a connection ends, or the watchdog's next look (0.1 s while
-    # someone waits): both set the event.
-    slot = _state["slot"]
-    slot.clear()
-    await slot.wait()
 
 
 def _evict():
@@ -372,7 +371,7 @@ async def _listen(sock, ssl=None):
             while True:
                 try:
                     stream = asyncio.StreamReader(conn, info)
-                    asyncio.create_task(_accept_tls(stream, rq, raw) if ssl else _accept(stream, stream, rq))
+                    asyncio.create_task(_accept(stream, stream, rq, raw if ssl else None))
                     rq = None
                     break
                 except MemoryError:  # free, but in pieces too small
@@ -404,15 +403,6 @@ async def _listen(sock, ssl=None):
                 await asyncio.sleep_ms(10)  # let the connections run: they free the heap
             except Exception:  # noqa: BLE001
                 pass
-
-
-async def _accept_tls(stream, rq, sock):
-    # mbedTLS lets go of the socket, unclosed, when a handshake fails (plain
-    # HTTP or garbage on the TLS port): it is closed here, not at the next GC.
-    try:
-        await _accept(stream, stream, rq)
-    finally:
-        sock.close()
 
 
 async def _take_slot():
@@ -463,12 +453,16 @@ async def _make_way(deadline):
         if _state["lone"] == deadline:
             return False
         _state["lone"] = deadline
+    slot = _state["slot"]
+    if slot is None:  # the first wait (MemoryError: the caller's 503, or a retry)
+        slot = _state["slot"] = asyncio.Event()
     _state["waiting"] += 1
     try:
         if _evict():
             await asyncio.sleep(0)  # the evicted connection ends
-        else:
-            await _next_end()
+        else:  # until a connection ends, or the watchdog's next look (0.1 s
+            slot.clear()  # while someone waits): both set the event
+            await slot.wait()
     finally:
         _state["waiting"] -= 1
     if _MPY:
@@ -546,8 +540,6 @@ async def start(host=None, port=None, ssl=None):
             err = e
             continue
         _servers.append(srv)  # MicroPython: the listening socket
-        _state["slot"] = asyncio.Event()
-        _state["stopped"] = asyncio.Event()
         _state["port"] = p
         _tasks.append(asyncio.create_task(_watchdog()))
         print("aiowebserver: serving on %s://%s:%d/" % ("https" if ssl else "http", host, p))
@@ -557,7 +549,10 @@ async def start(host=None, port=None, ssl=None):
 
 def stop():
     # Stop listening, close every connection and end the server's tasks.
-    me = _current()
+    try:
+        me = asyncio.current_task()
+    except RuntimeError:  # outside a running loop
+        me = None
     for t in _tasks:
         if t is not me:  # after Ctrl-C, MicroPython's asyncio may still hold one as current
             t.cancel()
@@ -570,23 +565,21 @@ def stop():
             rq._close = True  # a handler that calls stop() ends with its answer
         elif rq._task is not None:
             rq._task.cancel()
-    if _state["stopped"] is not None:
-        _state["stopped"].set()
-
-
-def _current():
-    try:
-        return asyncio.current_task()
-    except RuntimeError:  # outside a running loop
-        return None
 
 
 async def _run(host, port, ssl):
     await start(host, port, ssl)
+    dog = _tasks[-1]  # the watchdog: it runs until stop() cancels it
     try:
-        await _state["stopped"].wait()
+        await dog
+    except asyncio.CancelledError:
+        if dog in _tasks:
+            raise  # not stop(): this task itself was cancelled
     finally:
-        stop()
+        # (not when this server has stopped: after Ctrl-C on MicroPython this
+        # task, left waiting, may wake in the next run_forever()'s loop)
+        if dog in _tasks:
+            stop()
 
 
 async def _end():
