@@ -80,7 +80,7 @@ def route(path, method, handler):
 
 
 async def dispatch(rq, allow):
-    # The routes with parameters, for router._route: True once one answered,
+    # The routes with parameters, for router.dispatch: True once one answered,
     # else the Allow list so far (methods of matching routes).
     from .router import _exact, _try
 

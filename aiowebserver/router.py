@@ -90,20 +90,20 @@ async def _try(rq, handler):
         return False
 
 
-async def hooked(rq):
-    # dispatch() between the before_request and after_request hooks
-    for hook in _before:
-        await hook(rq)
-        if rq._started or rq._pending is not None:
-            return  # the hook answered
-    await dispatch(rq)
-    if _after:
-        rq._late_ok = True
-        for hook in _after:
+async def dispatch(rq, hooks=True):
+    # The request to its handler; with the app's hooks, between the
+    # before_request and after_request ones (hooks=False: the handler alone).
+    if hooks and (_before or _after):
+        for hook in _before:
             await hook(rq)
-
-
-async def dispatch(rq):
+            if rq._started or rq._pending is not None:
+                return  # the hook answered
+        await dispatch(rq, False)
+        if _after:
+            rq._late_ok = True
+            for hook in _after:
+                await hook(rq)
+        return
     method = rq.method
     path = rq.path
     head = method == "HEAD"
@@ -121,9 +121,9 @@ async def dispatch(rq):
         else:
             allow = m if allow is None else allow + ", " + m
     if "<" in _exact:
-        from .params import dispatch  # params.dispatch: the <parameter> routes
+        from .params import dispatch as by_params  # the <parameter> routes
 
-        allow = await dispatch(rq, allow)
+        allow = await by_params(rq, allow)
         if allow is True:
             return  # answered
     for prefix, m, handler in _prefix:

@@ -11,7 +11,7 @@ import sys
 gc.collect()
 from .http import HttpError
 from .request import Request, load
-from .router import dispatch, hooked, _before, _after, _errors
+from .router import dispatch, _errors
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -75,10 +75,18 @@ async def _accept(reader, writer, rq=None, sock=None):
     # it, unclosed, when a handshake fails (plain HTTP or garbage on the TLS
     # port).
     try:
-        if len(_conns) >= limits.max_connections and not await _make_room():
-            writer.write(_BUSY)
-            await writer.drain()
-            return
+        if len(_conns) >= limits.max_connections:
+            # at the cap: wait for a slot (bounded by max_waiting and
+            # wait_timeout), closing an idle or slow connection for it
+            # meanwhile, else a 503. A waiter holds only its socket, stream, task.
+            room = _state["waiting"] < limits.max_waiting
+            deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
+            while room and len(_conns) >= limits.max_connections:
+                room = await _make_way(deadline)
+            if not room:
+                writer.write(_BUSY)
+                await writer.drain()
+                return
         if rq is None:
             rq = _slot()
         rq._reader = reader  # the rest is as rq._fresh() left it
@@ -147,19 +155,6 @@ def _drop(rq):
             pass
 
 
-async def _make_room():
-    # At the cap: wait for a slot (bounded by max_waiting and wait_timeout),
-    # closing an idle or slow connection for it meanwhile; False: the
-    # newcomer gets a 503. A waiter holds only its socket, stream and task.
-    if _state["waiting"] >= limits.max_waiting:
-        return False
-    deadline = ticks_add(ticks_ms(), limits.wait_timeout * 1000)
-    while len(_conns) >= limits.max_connections:
-        if not await _make_way(deadline):
-            return False
-    return True
-
-
 def _evict():
     # Close one keep-alive connection waiting for its next request; else the
     # one that has been sending its head for longest, if for over _SLOW_HEAD
@@ -194,18 +189,12 @@ def _evict():
     return True
 
 
-# A bare error answer (no reason phrase, the status as its body), written
-# from the connection's own head buffer when the heap has no room for the
-# status module or the text: no import, no allocation.
-_BARE = (
-    b"HTTP/1.1 400 \r\nContent-Type: text/plain; charset=utf-8\r\n"
-    b"Content-Length: 4\r\nConnection: close\r\n\r\n400\n"
-)
-
-
 def _answer(writer, status, buf=None):
     # Best effort complete error answer on a connection about to close, never
     # a close without one: short of heap, the bare answer in buf, else a 503.
+    # The bare answer (no reason phrase, the status as its body) is written
+    # from the connection's own head buffer when the heap has no room for the
+    # status module or the text: no import, no allocation.
     try:
         if status != 503:
             writer.write(load("linger", limits).error_response(status))
@@ -216,8 +205,12 @@ def _answer(writer, status, buf=None):
         return
     try:
         if status != 503 and buf is not None:
-            n = len(_BARE)
-            buf[:n] = _BARE
+            bare = (
+                b"HTTP/1.1 400 \r\nContent-Type: text/plain; charset=utf-8\r\n"
+                b"Content-Length: 4\r\nConnection: close\r\n\r\n400\n"
+            )
+            n = len(bare)
+            buf[:n] = bare
             for i in (9, n - 4):
                 buf[i] = 48 + status // 100
                 buf[i + 1] = 48 + status // 10 % 10
@@ -283,10 +276,7 @@ async def _serve(rq):
         first = False
         rq._deadline = None
         try:
-            if _before or _after:
-                await hooked(rq)
-            else:
-                await dispatch(rq)
+            await dispatch(rq)  # (with the app's before/after_request hooks)
             await rq._finish()
         except HttpError as e:
             if rq._started:
@@ -372,7 +362,8 @@ async def _listen(sock, ssl=None):
                 try:
                     stream = asyncio.StreamReader(conn, info)
                     asyncio.create_task(_accept(stream, stream, rq, raw if ssl else None))
-                    rq = None
+                    # held while it waits, they would outlive their connection
+                    rq = stream = raw = peer = None
                     break
                 except MemoryError:  # free, but in pieces too small
                     if not await _make_way(deadline):
@@ -470,41 +461,19 @@ async def _make_way(deadline):
     return True
 
 
-def _bind(host, port):
-    # A listening, non-blocking socket, as asyncio.start_server makes it.
-    import socket
-
-    ai = socket.getaddrinfo(host, port)[0]
-    sock = socket.socket(ai[0], socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(ai[-1])
-        sock.listen(limits.backlog)
-    except BaseException:
-        sock.close()
-        raise
-    sock.setblocking(False)
-    return sock
-
-
-def _env(name):
-    try:
-        from os import getenv
-
-        return getenv(name)
-    except ImportError:
-        return None
-
-
 async def start(host=None, port=None, ssl=None):
     # Listen and serve as tasks of the running loop; returns the bound port.
     # host: $AIOWEBSERVER_HOST or '0.0.0.0'; port: $AIOWEBSERVER_PORT or
     # [80, 8000]; a list of ports is tried in order. ssl: an SSLContext
     # (server side, certificate loaded): HTTPS (docs/https.md).
+    try:
+        from os import getenv
+    except ImportError:  # a port without it (esp32)
+        getenv = None
     if host is None:
-        host = _env("AIOWEBSERVER_HOST") or "0.0.0.0"
+        host = getenv and getenv("AIOWEBSERVER_HOST") or "0.0.0.0"
     if port is None:
-        env = _env("AIOWEBSERVER_PORT")
+        env = getenv and getenv("AIOWEBSERVER_PORT")
         port = int(env) if env else [80, 8000]
     ports = port if isinstance(port, (list, tuple)) else [port]
     err = None
@@ -530,8 +499,19 @@ async def start(host=None, port=None, ssl=None):
             pass
     for p in ports:
         try:
-            if _MPY:
-                srv = _bind(host, p)
+            if _MPY:  # a listening, non-blocking socket, as asyncio.start_server makes it
+                import socket
+
+                ai = socket.getaddrinfo(host, p)[0]
+                srv = socket.socket(ai[0], socket.SOCK_STREAM)
+                try:
+                    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    srv.bind(ai[-1])
+                    srv.listen(limits.backlog)
+                except BaseException:
+                    srv.close()
+                    raise
+                srv.setblocking(False)
                 _tasks.append(asyncio.create_task(_listen(srv, ssl)))
             else:  # CPython's accept loop survives a failed connection
                 kw = {"ssl": ssl, "ssl_handshake_timeout": limits.head_timeout} if ssl else {}
@@ -567,40 +547,39 @@ def stop():
             rq._task.cancel()
 
 
-async def _run(host, port, ssl):
-    await start(host, port, ssl)
-    dog = _tasks[-1]  # the watchdog: it runs until stop() cancels it
-    try:
-        await dog
-    except asyncio.CancelledError:
-        if dog in _tasks:
-            raise  # not stop(): this task itself was cancelled
-    finally:
-        # (not when this server has stopped: after Ctrl-C on MicroPython this
-        # task, left waiting, may wake in the next run_forever()'s loop)
-        if dog in _tasks:
-            stop()
-
-
-async def _end():
-    # After Ctrl-C on MicroPython: the loop stopped where the interrupt hit it
-    # (asyncio.run does not cancel anything there). Run it once more to end
-    # the server's tasks, so every socket is closed and the port is free.
-    stop()
-    for _ in range(100):  # a handler may await in its finally: up to ~1 s
-        if not _conns:
-            return
-        await asyncio.sleep_ms(10)
-
-
 def run_forever(host=None, port=None, ssl=None):
-    # Start the server and run the loop until Ctrl-C (or stop()), then stop cleanly.
+    # Start the server and run the loop until Ctrl-C (or stop()), then stop
+    # cleanly. (Its coroutines are made here: two module globals fewer.)
+    async def run():
+        await start(host, port, ssl)
+        dog = _tasks[-1]  # the watchdog: it runs until stop() cancels it
+        try:
+            await dog
+        except asyncio.CancelledError:
+            if dog in _tasks:
+                raise  # not stop(): this task itself was cancelled
+        finally:
+            # (not when this server has stopped: after Ctrl-C on MicroPython
+            # this task, left waiting, may wake in the next run_forever()'s loop)
+            if dog in _tasks:
+                stop()
+
+    async def end():
+        # After Ctrl-C on MicroPython: the loop stopped where the interrupt hit
+        # it (asyncio.run does not cancel anything there). Run it once more to
+        # end the server's tasks, so every socket is closed and the port is free.
+        stop()
+        for _ in range(100):  # a handler may await in its finally: up to ~1 s
+            if not _conns:
+                return
+            await asyncio.sleep_ms(10)
+
     try:
-        asyncio.run(_run(host, port, ssl))
+        asyncio.run(run())
     except KeyboardInterrupt:
         try:
             if _MPY:
-                asyncio.run(_end())
+                asyncio.run(end())
         except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
             pass
         print("aiowebserver: stopped")
