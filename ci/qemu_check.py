@@ -268,7 +268,8 @@ def readme_table(path, lim, b, note):
         "| heap after `import aiowebserver` + one route (frozen) | %s B | %s | |" % (
             format(lim["heap_import"], ","),
             "microdot (.mpy) %s B" % format(b["microdot_heap_import"], ",") if md else ""),
-        "| heap in use after the first request: a hello app | %s | | |" % heap_text(lim.get("heap_hello")),
+        "| heap in use after the first request: a hello app | %s | raw asyncio server %s | |" % (
+            heap_text(lim.get("heap_hello")), heap_text(lim.get("heap_raw"))),
         "| heap in use after the first request: the device template (main.py's own objects too) | %s B | | |"
         % format(b["heap_serving"], ","),
         "",
@@ -308,10 +309,10 @@ def main():
     if os.environ.get("QEMU_TEST_README"):
         readme_table(os.environ["QEMU_TEST_README"], lim, b, os.environ.get("QEMU_TEST_NOTE", ""))
     print("qemu-test: pass; heap: import + one route %d B, in use after the first request %s (hello app), "
-          "%d B (device template); "
+          "%s (raw asyncio server), %d B (device template); "
           "aiowebserver %d req/s one connection each, %d keep-alive; raw asyncio %d / %d "
           "(guest time, %d requests each)" % (
-              lim["heap_import"], heap_text(lim.get("heap_hello")), b["heap_serving"],
+              lim["heap_import"], heap_text(lim.get("heap_hello")), heap_text(lim.get("heap_raw")), b["heap_serving"],
               b["aiowebserver_close"], b["aiowebserver_keepalive"],
               b["raw_close"], b["raw_keepalive"], b["n"]))
 
