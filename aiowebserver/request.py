@@ -1,8 +1,7 @@
 # The `rq` object handlers see. One per connection, reset for every request,
 # and pooled for the next connection: serving allocates no request object.
-import sys
+# (Few module globals: up to 23 entries, the globals' table has 23 slots.)
 from .http import HttpError, status_line, find_head_end, scan_head, header_dict, body_length
-from time import time, gmtime
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -10,10 +9,12 @@ except ImportError:  # CPython
 
 try:
     from micropython import const
-except ImportError:
-    const = lambda x: x  # noqa: E731
 
-_MPY = sys.implementation.name == "micropython"
+    _MPY = True
+except ImportError:  # CPython
+    const = lambda x: x  # noqa: E731
+    _MPY = False
+
 _SMALL = const(1024)  # below this, a chunk's frame and data go out in one write
 _HTML = b"Content-Type: text/html; charset=utf-8\r\n"
 _NO_PARAMS = {}
@@ -34,8 +35,6 @@ _EXT = (
 
 
 _date = [None, b"", None]  # ticks of the next look at the clock, the Date line, its second
-_DAYS = "MonTueWedThuFriSatSun"
-_MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
 
 def date_line():
@@ -46,13 +45,16 @@ def date_line():
     d = _date
     if d[0] is None or ticks_diff(now, d[0]) >= 0:
         d[0] = ticks_add(now, 100)
+        from time import time, gmtime  # (here: two module globals fewer)
+
         t = int(time())
         if t != d[2]:
             d[2] = t
             y, mo, md, h, mi, sec, wd = gmtime(t)[:7]
+            names = "MonTueWedThuFriSatSunJanFebMarAprMayJunJulAugSepOctNovDec"  # days, then months
             d[1] = b"" if y < 2024 else (
                 "Date: %s, %02d %s %d %02d:%02d:%02d GMT\r\n"
-                % (_DAYS[wd * 3 : wd * 3 + 3], md, _MONTHS[mo * 3 - 3 : mo * 3], y, h, mi, sec)
+                % (names[wd * 3 : wd * 3 + 3], md, names[mo * 3 + 18 : mo * 3 + 21], y, h, mi, sec)
             ).encode()
     return d[1]
 
@@ -66,7 +68,9 @@ def load(name, limits):
     # names it interned and that table for good, in the middle of the largest
     # free piece: 64k .mpy, static.py tried in 11 KB left 5 KB fewer for good.
     full = "aiowebserver." + name
-    if _MPY and full not in sys.modules and __file__.endswith(".mpy"):
+    from sys import modules
+
+    if _MPY and full not in modules and __file__.endswith(".mpy"):
         from gc import mem_free, collect
         from os import stat
 
@@ -81,16 +85,24 @@ def load(name, limits):
     return __import__(full, None, None, [name])
 
 
-class _Done:
-    # What return_status() and header*() return: they act at once, and `await`
-    # on the result (as the API contract writes them) finishes immediately.
-    def __iter__(self):
-        return iter(())
+# What return_status() and header*() return: they act at once, and `await`
+# on the result (as the API contract writes them) finishes immediately.
+if _MPY:  # MicroPython's await is `yield from`: an empty tuple ends at once (no class in the heap)
+    _DONE = ()
+else:
 
-    __await__ = __iter__
+    class _Done:
+        def __await__(self):
+            return iter(())
+
+    _DONE = _Done()
 
 
-_DONE = _Done()
+def _nobody(rq):
+    # HEAD, or a status without a body (1xx, 204, 304): no body goes out.
+    # (A function, not a method: the Request class's table stays at 23 entries.)
+    s = rq._status
+    return rq.method == "HEAD" or s < 200 or s == 204 or s == 304
 
 
 class Request:
@@ -388,10 +400,6 @@ class Request:
         self._started = True  # (not before: out of heap here, nothing went out)
         return head
 
-    def _nobody(self):
-        s = self._status
-        return self.method == "HEAD" or s < 200 or s == 204 or s == 304
-
     async def w(self, data, drain=True):
         # The first write is held back: if the handler returns after it, the
         # answer gets a Content-Length; a second write starts chunked coding.
@@ -412,7 +420,7 @@ class Request:
 
     def _send_body(self, data):
         n = len(data)
-        if not n or self._nobody():
+        if not n or _nobody(self):
             return
         self._sent += n
         if self._chunked:
@@ -441,7 +449,7 @@ class Request:
         if not self._started:
             body = self._pending
             self._pending = None
-            if body is None or self._nobody():
+            if body is None or _nobody(self):
                 self._writer.write(self._head(0 if body is None else len(body)))
             elif len(body) < _SMALL and not isinstance(body, memoryview):
                 # with its head in one piece: a MemoryError joining them after
@@ -451,7 +459,7 @@ class Request:
                 self._writer.write(self._head(len(body)))
                 self._writer.write(body)
         elif self._chunked:
-            if not self._nobody():
+            if not _nobody(self):
                 self._writer.write(b"0\r\n\r\n")
         elif self._clen is None or self._sent < self._clen:
             self._close = True  # close-delimited, or the handler wrote too little
