@@ -194,7 +194,7 @@ def _answer(writer, status, buf=None):
     # a close without one: short of heap, the bare answer in buf, else a 503.
     # The bare answer (no reason phrase, the status as its body) is written
     # from the connection's own head buffer when the heap has no room for the
-    # status module or the text: no import, no allocation.
+    # linger module or the text: no import, no allocation.
     try:
         if status != 503:
             writer.write(load("linger", limits).error_response(status))
