@@ -10,7 +10,7 @@ import json
 import sys
 from .http import HttpError
 from .router import _before
-from .server import start, stop, _env, _servers, _state
+from .server import start, stop, _servers, _state
 
 try:
     from micropython import const
@@ -24,6 +24,15 @@ _NETS_MAX = const(30)  # networks listed
 _JOIN_S = const(20)  # seconds to wait for an address
 _GRACE_MS = const(200)  # the last answer leaves before the server stops
 AP_PASSWORD = "aiowebserver"
+
+
+def _env(name):
+    # an environment variable, or None (the esp32 port has no os.getenv)
+    try:
+        from os import getenv
+    except ImportError:
+        return None
+    return getenv(name)
 
 # where the phones look for the internet; a board host asked for these
 # redirects too (the names are all redirected anyway: they are not the board)
