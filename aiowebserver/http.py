@@ -165,8 +165,6 @@ def header_dict(head):
     return headers
 
 
-
-
 def body_length(cl, te, max_body):
     # Body length a head declares (Content-Length and Transfer-Encoding as
     # bytes or None): 0 when none, -1 chunked; HttpError on bad framing.

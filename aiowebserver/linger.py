@@ -4,6 +4,7 @@
 import asyncio
 import sys
 from .status import reason
+from .server import _drop
 try:
     from time import ticks_ms, ticks_add, ticks_diff
 except ImportError:  # CPython
@@ -17,7 +18,6 @@ except ImportError:
 _MPY = sys.implementation.name == "micropython"
 _LINGER = const(2000)  # ms: at most this long dropping the rest of a refused body before close
 _LINGER_IDLE = const(300)  # ms: ... and this long waiting for the next piece of it
-_PENDING = const(65536)  # bytes already sent that are dropped before close, at most
 
 
 def error_response(status):
@@ -56,17 +56,10 @@ async def linger(rq):
     end = ticks_add(ticks_ms(), _LINGER)
     mv = rq._mv
     try:
-        if _MPY:  # what is pending now, without waiting
-            sock = rq._reader.s
-            n = 0
-            while n < _PENDING:
-                k = sock.readinto(mv)
-                if not k:
-                    if k == 0:
-                        return  # the client closed
-                    break
-                n += k
-            left -= n
+        n = _drop(rq)  # what is pending now, without waiting (MicroPython)
+        if n is None:
+            return  # the client closed
+        left -= n
         while left > 0:
             now = ticks_ms()
             if ticks_diff(end, now) <= 0:

@@ -144,15 +144,20 @@ async def _accept(reader, writer, rq=None, sock=None):
 def _drop(rq):
     # MicroPython: drop the input that has come (64 KB at most) without
     # waiting: closed unread, a socket sends a reset that can take the
-    # answer along.
+    # answer along. Returns the bytes dropped, None once the client has
+    # closed (or the socket failed). (linger.py drops with it too.)
+    n = 0
     if _MPY:
         try:
             sock = rq._reader.s
-            for _ in range(64):
-                if not sock.readinto(rq._mv):
-                    break
+            while n < 65536:
+                k = sock.readinto(rq._mv)
+                if not k:
+                    return None if k == 0 else n
+                n += k
         except Exception:  # noqa: BLE001
-            pass
+            return None
+    return n
 
 
 def _evict():

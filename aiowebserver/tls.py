@@ -9,14 +9,12 @@ def tls_context(certfile, keyfile):
     # may be built without PEM: PEM is turned into DER here).
     try:  # MicroPython: its native context (ssl.SSLContext wraps it; no need to load ssl.py)
         from tls import SSLContext, PROTOCOL_TLS_SERVER
+
+        certfile, keyfile = _der(certfile), _der(keyfile)  # DER bytes
     except ImportError:  # CPython
         from ssl import SSLContext, PROTOCOL_TLS_SERVER
-
-        ctx = SSLContext(PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(certfile, keyfile)
-        return ctx
-    ctx = SSLContext(PROTOCOL_TLS_SERVER)  # server side: verify_mode CERT_NONE, as ssl.py sets it
-    ctx.load_cert_chain(_der(certfile), _der(keyfile))  # DER bytes
+    ctx = SSLContext(PROTOCOL_TLS_SERVER)  # server side: verify_mode CERT_NONE (MicroPython: as ssl.py sets it)
+    ctx.load_cert_chain(certfile, keyfile)
     return ctx
 
 

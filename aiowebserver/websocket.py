@@ -441,7 +441,6 @@ class WebSocket(Stream):
             raise cancelled
 
 
-
 async def _refuse(rq, status, *headers):
     rq.return_status(status)
     for name, value in headers:
